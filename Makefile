@@ -1,0 +1,30 @@
+# Two commands do everything on a fresh machine:
+#   make lab    set up a local virtual environment (first time only) and open the course in JupyterLab
+#   make test   set up the same environment and run every test, every lesson included (nbval)
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: setup lab test benchmarks clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml scripts/install_torch.sh
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	sh scripts/install_torch.sh $(BIN)/python
+	$(BIN)/python -m pip install -e ".[test]"
+	touch $(STAMP)
+
+lab: setup
+	$(BIN)/jupyter lab course/00_start_here.ipynb
+
+test: setup
+	$(BIN)/python -m pytest
+
+benchmarks: setup
+	$(BIN)/python benchmarks/speed.py
+	$(BIN)/python benchmarks/transfer.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache build *.egg-info

@@ -1,0 +1,49 @@
+"""Fine-Tuning Lab: the Python package behind the course's lessons.
+
+Layers, each with one job:
+
+- ``widgets.core``: the logic, in plain PyTorch (no UI): counting and freezing parameters, the course's own
+  pre-trained model and data, the trainer, learning-rate tools.
+- ``widgets.figures``: plotly figure builders fed by the core.
+- ``widgets.ui``: ipywidgets wiring only (``FreezeExplorer``, ``LRExplorer`` ...).
+- ``widgets.modes``: the learning modes (recall cards, quizzes, challenges ...) fed by ``course/content``.
+
+Everything public is importable from ``widgets`` directly. Names are imported lazily, so ``import widgets``
+is instant and a lesson only pays for what it uses.
+"""
+
+from importlib import import_module
+
+__version__ = "0.1.0"
+
+# public name -> module that defines it (relative to this package)
+_EXPORTS = {
+    # core: parameters and freezing
+    "count_parameters": ".core.params",
+    "ParameterCount": ".core.params",
+    "freeze": ".core.params",
+    "unfreeze": ".core.params",
+    "block_table": ".core.params",
+    "freeze_batchnorm": ".core.params",
+    # core: model zoo (torchvision architectures and the course model)
+    "load_pretrained": ".core.zoo",
+    "build_architecture": ".core.zoo",
+    "ARCHITECTURES": ".core.zoo",
+    # core: the course's own model and data
+    "CourseCNN": ".core.model",
+}
+
+
+def __getattr__(name):
+    if name in _EXPORTS:
+        value = getattr(import_module(_EXPORTS[name], __name__), name)
+        globals()[name] = value  # cache: the next access is a plain attribute lookup
+        return value
+    raise AttributeError(f"module 'widgets' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_EXPORTS))
+
+
+__all__ = sorted(_EXPORTS)

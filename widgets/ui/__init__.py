@@ -1,0 +1,1 @@
+"""Interactive widgets: ipywidgets wiring only; the logic they show lives in ``widgets.core``."""
