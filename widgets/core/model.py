@@ -50,6 +50,12 @@ class CourseCNN(nn.Sequential):
     def num_classes(self):
         return self.head.out_features
 
+    def __getitem__(self, idx):
+        # nn.Sequential slices by calling the subclass's constructor; a slice of blocks is a plain Sequential.
+        if isinstance(idx, slice):
+            return nn.Sequential(OrderedDict(list(self._modules.items())[idx]))
+        return super().__getitem__(idx)
+
     def features(self, x):
         """The backbone's output for a batch: shape ``(N, feature_dim)``."""
         return self[:-1](x)
