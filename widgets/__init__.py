@@ -18,19 +18,21 @@ __version__ = "0.1.0"
 
 # public name -> module that defines it (relative to this package)
 _EXPORTS = {
-    # core: parameters and freezing
+    # --- freezing lab: core.params, core.zoo, ui.freeze_explorer ---
     "count_parameters": ".core.params",
     "ParameterCount": ".core.params",
     "freeze": ".core.params",
     "unfreeze": ".core.params",
     "block_table": ".core.params",
     "freeze_batchnorm": ".core.params",
-    # core: model zoo (torchvision architectures and the course model)
     "load_pretrained": ".core.zoo",
     "build_architecture": ".core.zoo",
     "ARCHITECTURES": ".core.zoo",
-    # core: the course's own model and data
+    # --- offline kit: core.model, core.data, core.checkpoint ---
     "CourseCNN": ".core.model",
+    # --- training engine and learning-rate lab: core.training, core.lr, ui.lr_explorer ---
+    # --- learning modes: modes.* ---
+    # --- end of exports ---
 }
 
 
