@@ -30,8 +30,19 @@ _EXPORTS = {
     "ARCHITECTURES": ".core.zoo",
     # --- offline kit: core.model, core.data, core.checkpoint ---
     "CourseCNN": ".core.model",
+    "ImageSet": ".core.data",
+    "source_dataset": ".core.data",
+    "source_test_set": ".core.data",
+    "target_task": ".core.data",
+    "load_course_model": ".core.checkpoint",
+    "course_model_info": ".core.checkpoint",
+    "show_samples": ".figures.samples",
     # --- training engine and learning-rate lab: core.training, core.lr, ui.lr_explorer ---
     # --- learning modes: modes.* ---
+    # --- capstone: core.recipe, ui.recipe_builder ---
+    "Recipe": ".core.recipe",
+    "recipe_code": ".core.recipe",
+    "RecipeBuilder": ".ui.recipe_builder",
     # --- end of exports ---
 }
 
