@@ -38,6 +38,10 @@ _EXPORTS = {
     "course_model_info": ".core.checkpoint",
     "show_samples": ".figures.samples",
     # --- training engine and learning-rate lab: core.training, core.lr, ui.lr_explorer ---
+    "Trainer": ".core.training",
+    "History": ".core.training",
+    "TrainingError": ".core.training",
+    "evaluate": ".core.training",
     # --- learning modes: modes.* ---
     # --- capstone: core.recipe, ui.recipe_builder ---
     "Recipe": ".core.recipe",
