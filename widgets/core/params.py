@@ -1,0 +1,258 @@
+"""Counting, freezing and unfreezing parameters, in plain PyTorch.
+
+Freezing a parameter means ``param.requires_grad = False``: autograd computes no gradient for it, so no
+optimizer step can change it. Everything here works on any ``nn.Module`` and names parts of the model the way
+PyTorch does (``"layer4"``, ``"features.0"``, ``"fc"``, ``"fc.weight"``).
+"""
+
+import difflib
+from typing import NamedTuple
+
+from torch import nn
+
+__all__ = [
+    "ParameterCount",
+    "BlockRow",
+    "count_parameters",
+    "freeze",
+    "unfreeze",
+    "blocks",
+    "block_table",
+    "auto_depth",
+    "state_of",
+    "freeze_batchnorm",
+    "python_path",
+]
+
+
+class ParameterCount(NamedTuple):
+    """Numbers of scalars (not tensors) in a model's parameters."""
+
+    total: int
+    trainable: int
+    frozen: int
+
+    @property
+    def percent_trainable(self):
+        return 100.0 * self.trainable / self.total if self.total else 0.0
+
+    def __str__(self):
+        percent = self.percent_trainable
+        shown = f"{percent:.1f}" if percent == 0 or percent >= 1 else f"{percent:.2g}"
+        return f"{self.trainable:,} trainable / {self.frozen:,} frozen / {self.total:,} total ({shown}% trainable)"
+
+
+def count_parameters(model):
+    """Count the model's parameters: ``ParameterCount(total, trainable, frozen)``.
+
+    A parameter shared by two modules counts once, as in ``model.parameters()``.
+    """
+    total = trainable = 0
+    for param in model.parameters():
+        n = param.numel()
+        total += n
+        if param.requires_grad:
+            trainable += n
+    return ParameterCount(total, trainable, total - trainable)
+
+
+# --- naming parts of a model ------------------------------------------------------------------------------
+
+
+def _selected(model, names):
+    """The parameters that ``names`` pick out: a name matches itself and everything below it."""
+    if not names:
+        return list(model.parameters())
+    named = list(model.named_parameters())
+    selected, seen = [], set()
+    for name in names:
+        if not isinstance(name, str):
+            raise TypeError(f"names must be strings such as 'layer4' or 'fc', got {name!r}")
+        prefix = name + "."
+        hits = [p for n, p in named if n == name or n.startswith(prefix)]
+        if not hits:
+            if _is_module_name(model, name):
+                continue  # a real module without parameters (ReLU, pooling): nothing to change
+            raise ValueError(_unknown_name_message(model, name))
+        for p in hits:
+            if id(p) not in seen:
+                seen.add(id(p))
+                selected.append(p)
+    return selected
+
+
+def _is_module_name(model, name):
+    try:
+        model.get_submodule(name)
+        return True
+    except AttributeError:
+        return False
+
+
+def _unknown_name_message(model, name):
+    top = [n for n, _ in model.named_children()] + [n for n, _ in model.named_parameters(recurse=False)]
+    everything = [n for n, _ in model.named_modules() if n] + [n for n, _ in model.named_parameters()]
+    close = difflib.get_close_matches(name, everything, n=3, cutoff=0.6)
+    message = f"{type(model).__name__} has no part named {name!r}. Its top-level blocks are: {', '.join(top)}."
+    if close:
+        message += f" Did you mean {' or '.join(repr(c) for c in close)}?"
+    return message + " Sub-blocks use dotted names, e.g. 'layer4.1' or 'features.0'."
+
+
+def python_path(name, var="model"):
+    """The Python expression for a part of a model: ``"features.0"`` -> ``model.features[0]``."""
+    expr = var
+    for part in name.split(".") if name else []:
+        expr += f"[{part}]" if part.isdigit() else f".{part}" if part.isidentifier() else f"[{part!r}]"
+    return expr
+
+
+def freeze(model, *names):
+    """Freeze the named parts (all of ``model`` when no names are given): ``requires_grad = False``.
+
+    Returns the model, so ``freeze(model, "layer1", "layer2")`` can be chained.
+    """
+    for param in _selected(model, names):
+        param.requires_grad_(False)
+    return model
+
+
+def unfreeze(model, *names):
+    """Unfreeze the named parts (all of ``model`` when no names are given): ``requires_grad = True``.
+
+    Remember: an optimizer built before this call does not know these parameters. Build it afterwards.
+    """
+    for param in _selected(model, names):
+        param.requires_grad_(True)
+    return model
+
+
+# --- blocks and the per-block table -----------------------------------------------------------------------
+
+
+class BlockRow(NamedTuple):
+    """One row of :func:`block_table`."""
+
+    name: str
+    kind: str
+    parameters: int
+    trainable: int
+    state: str  # "frozen", "trainable", "partly" or "no parameters"
+
+
+def _expand(prefix, module):
+    """A module's direct parameters and its children, as (dotted name, module-or-parameter) pairs."""
+    parts = [(prefix + n, p) for n, p in module.named_parameters(recurse=False)]
+    parts += [(prefix + n, child) for n, child in module.named_children()]
+    return parts
+
+
+def blocks(model, depth=1):
+    """The model's blocks at ``depth``: (name, module or parameter) pairs, in model order, covering every parameter.
+
+    Depth 1 is the top level (``conv1, bn1, layer1, ... fc`` for a ResNet); each further level splits every
+    block that has children into its children (``layer4.0, layer4.1``). A parameter that belongs to a module
+    directly (ViT's ``class_token``) is a block of its own.
+    """
+    if depth < 1:
+        raise ValueError(f"depth must be 1 or more, got {depth}")
+    parts = _expand("", model)
+    for _ in range(depth - 1):
+        expanded = []
+        for name, part in parts:
+            children = _expand(name + ".", part) if isinstance(part, nn.Module) else []
+            expanded.extend(children or [(name, part)])
+        parts = expanded
+    return parts
+
+
+def _params_of(part):
+    return list(part.parameters()) if isinstance(part, nn.Module) else [part]
+
+
+def state_of(params):
+    """``"frozen"``, ``"trainable"``, ``"partly"`` or ``"no parameters"`` for a list of parameters."""
+    if not params:
+        return "no parameters"
+    grads = {p.requires_grad for p in params}
+    if grads == {True}:
+        return "trainable"
+    if grads == {False}:
+        return "frozen"
+    return "partly"
+
+
+def block_table(model, depth=1):
+    """One :class:`BlockRow` per block: name, layer type, parameters, trainable parameters, state."""
+    rows = []
+    for name, part in blocks(model, depth):
+        params = _params_of(part)
+        kind = type(part).__name__ if isinstance(part, nn.Module) else "Parameter"
+        total = sum(p.numel() for p in params)
+        trainable = sum(p.numel() for p in params if p.requires_grad)
+        rows.append(BlockRow(name, kind, total, trainable, state_of(params)))
+    return rows
+
+
+def auto_depth(model, min_blocks=4, max_depth=3):
+    """The smallest depth at which the model shows at least ``min_blocks`` blocks that hold parameters.
+
+    ResNets show ``conv1 ... layer4, fc`` at depth 1; MobileNetV2 has only ``features`` and ``classifier`` at
+    the top, so its blocks ``features.0 ... features.18`` appear at depth 2.
+    """
+    for depth in range(1, max_depth + 1):
+        if sum(1 for _, part in blocks(model, depth) if _params_of(part)) >= min_blocks:
+            return depth
+    return max_depth
+
+
+# --- BatchNorm ----------------------------------------------------------------------------------------------
+
+
+class _KeepFrozenBatchNormInEval:
+    """A forward pre-hook: while the layer's parameters are frozen, it runs in eval mode.
+
+    ``requires_grad = False`` stops gradients, but a BatchNorm layer in train mode still updates its running
+    mean and variance from every batch, and normalises with the batch's statistics. ``model.train()`` switches
+    every layer back to train mode, so the check happens at every forward pass, not once.
+    """
+
+    def __init__(self, owner):
+        self.owner = owner  # the module whose parameters decide (the layer itself, or its block if it has none)
+
+    def __call__(self, module, args):
+        params = list(self.owner.parameters())
+        if params and not any(p.requires_grad for p in params):
+            module.training = False
+
+
+def _batchnorm_layers(model):
+    return [(n, m) for n, m in model.named_modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+
+
+def _owner(model, name, layer):
+    if list(layer.parameters()):
+        return layer
+    parent = name.rpartition(".")[0]  # BatchNorm(affine=False): the block it sits in decides
+    return model.get_submodule(parent) if parent else model
+
+
+def freeze_batchnorm(model):
+    """Keep the BatchNorm layers of frozen blocks in eval mode, even after ``model.train()``.
+
+    Frozen BN layers then neither update their running statistics nor normalise with batch statistics.
+    A layer that is unfrozen later trains normally again from the next ``model.train()``. Calling this
+    twice is harmless. Returns the names of the BN layers that are frozen (and so held in eval mode) now.
+    """
+    held = []
+    for name, layer in _batchnorm_layers(model):
+        hook = next((h for h in layer._forward_pre_hooks.values() if isinstance(h, _KeepFrozenBatchNormInEval)), None)
+        if hook is None:
+            hook = _KeepFrozenBatchNormInEval(_owner(model, name, layer))
+            layer.register_forward_pre_hook(hook)
+        params = list(hook.owner.parameters())
+        if params and not any(p.requires_grad for p in params):
+            layer.eval()
+            held.append(name)
+    return held
+
