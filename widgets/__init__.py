@@ -43,6 +43,17 @@ _EXPORTS = {
     "TrainingError": ".core.training",
     "evaluate": ".core.training",
     # --- learning modes: modes.* ---
+    "RecallCards": ".modes.cards",
+    "Quiz": ".modes.quiz",
+    "Challenge": ".modes.challenge",
+    "Practice": ".modes.practice",
+    "Explain": ".modes.explain",
+    "CheatSheet": ".modes.cheatsheet",
+    "Progress": ".modes.progress",
+    "ProgressDashboard": ".modes.progress",
+    "ProgressStore": ".modes.store",
+    "learning_modes": ".modes.lesson",
+    "load_lesson_content": ".modes.content",
     # --- capstone: core.recipe, ui.recipe_builder ---
     "Recipe": ".core.recipe",
     "recipe_code": ".core.recipe",

@@ -1,0 +1,134 @@
+"""Recall cards: a deck you go through, revealing answers; cards you miss come back until you know them."""
+
+import random
+from collections import deque
+
+import ipywidgets as ipw
+
+from ._html import difficulty_tag, md, note
+from .store import default_store
+
+
+class Deck:
+    """The queue of cards still to learn. ``got_it`` removes the current card; ``review_again`` re-queues it.
+
+    ``rng`` (a ``random.Random``) fixes the shuffle order in tests.
+    """
+
+    def __init__(self, cards, rng=None, known=()):
+        self.cards = {card["id"]: card for card in cards}
+        self.order = [card["id"] for card in cards]
+        self.rng = rng if rng is not None else random.Random()
+        self.known = set(known) & set(self.cards)
+        self.misses = {}  # card id -> times sent back for review
+        self.queue = deque(cid for cid in self.order if cid not in self.known)
+        self.revealed = False
+
+    @property
+    def current(self):
+        return self.cards[self.queue[0]] if self.queue else None
+
+    @property
+    def finished(self):
+        return not self.queue
+
+    def reveal(self):
+        if self.current is not None:
+            self.revealed = True
+        return self.current["answer"] if self.current else None
+
+    def got_it(self):
+        card = self._answer()
+        self.known.add(card["id"])
+        return card
+
+    def review_again(self):
+        card = self._answer()
+        self.misses[card["id"]] = self.misses.get(card["id"], 0) + 1
+        self.queue.append(card["id"])
+        return card
+
+    def _answer(self):
+        if not self.queue:
+            raise RuntimeError("the deck is finished: restart it to go again")
+        self.revealed = False
+        return self.cards[self.queue.popleft()]
+
+    def shuffle(self):
+        items = list(self.queue)
+        self.rng.shuffle(items)
+        self.queue = deque(items)
+        self.revealed = False
+
+    def restart(self, only_missed=False):
+        """All cards again (or only those you sent back at least once), in the original order."""
+        ids = [cid for cid in self.order if not only_missed or self.misses.get(cid)]
+        self.known -= set(ids)
+        self.queue = deque(ids)
+        self.revealed = False
+
+    def progress(self):
+        return len(self.known), len(self.cards)
+
+
+class RecallCards(ipw.VBox):
+    """The deck as a widget: question, "Show answer", then "Got it" / "Review again"; shuffle and restart."""
+
+    def __init__(self, cards, lesson_id=None, store=None, rng=None):
+        self.lesson_id = lesson_id
+        self.store = store if store is not None else (default_store() if lesson_id else None)
+        known = []
+        if self.store is not None and lesson_id:
+            known = [cid for cid, state in self.store.lesson(lesson_id)["cards"].items() if state == "known"]
+        self.deck = Deck(cards, rng=rng, known=known)
+        self.status = ipw.HTML()
+        self.card = ipw.HTML(layout=ipw.Layout(min_height="90px", border="1px solid #dadce0", padding="8px"))
+        self.answer = ipw.HTML()
+        self.reveal_button = ipw.Button(description="Show answer", button_style="info", icon="eye")
+        self.got_button = ipw.Button(description="Got it", button_style="success", icon="check")
+        self.again_button = ipw.Button(description="Review again", button_style="warning", icon="repeat")
+        self.shuffle_button = ipw.Button(description="Shuffle", icon="random")
+        self.restart_button = ipw.Button(description="Start over", icon="refresh")
+        self.reveal_button.on_click(lambda _: self._reveal())
+        self.got_button.on_click(lambda _: self._answer(True))
+        self.again_button.on_click(lambda _: self._answer(False))
+        self.shuffle_button.on_click(lambda _: self._shuffle())
+        self.restart_button.on_click(lambda _: self._restart())
+        buttons = ipw.HBox([self.reveal_button, self.got_button, self.again_button, self.shuffle_button, self.restart_button])
+        super().__init__([self.status, self.card, self.answer, buttons])
+        self._render()
+
+    def _reveal(self):
+        self.deck.reveal()
+        self._render()
+
+    def _answer(self, known):
+        if self.deck.finished or not self.deck.revealed:
+            return
+        card = self.deck.got_it() if known else self.deck.review_again()
+        if self.store is not None and self.lesson_id:
+            self.store.record(self.lesson_id, "cards", card["id"], "known" if known else "review")
+        self._render()
+
+    def _shuffle(self):
+        self.deck.shuffle()
+        self._render()
+
+    def _restart(self):
+        self.deck.restart()
+        self._render()
+
+    def _render(self):
+        known, total = self.deck.progress()
+        left = len(self.deck.queue)
+        self.status.value = f"<b>{known} / {total}</b> cards known &middot; {left} to go"
+        card = self.deck.current
+        if card is None:
+            self.card.value = note("Deck done: you know every card. <b>Start over</b> to go again.", "good")
+            self.answer.value = ""
+        else:
+            self.card.value = f"{difficulty_tag(card['difficulty'])}<div style='margin-top:6px'>{md(card['question'])}</div>"
+            self.answer.value = note(md(card["answer"])) if self.deck.revealed else ""
+        self.reveal_button.disabled = card is None or self.deck.revealed
+        self.got_button.disabled = self.again_button.disabled = card is None or not self.deck.revealed
+        self.shuffle_button.disabled = left < 2

@@ -1,0 +1,130 @@
+"""Explain in your own words: write, then tick the concepts you covered. Text is stored, never run."""
+
+import re
+
+import ipywidgets as ipw
+
+from ._html import md, note
+from .store import default_store
+
+
+class ExplainPrompt:
+    """One prompt's state. :meth:`submit` suggests concepts whose keywords appear in the text; the learner
+    decides with :meth:`tick` / :meth:`untick`."""
+
+    def __init__(self, item, text="", ticked=()):
+        self.item = item
+        self.text = text
+        self.concepts = [c["concept"] for c in item["concepts"]]
+        self.ticked = [c for c in self.concepts if c in set(ticked)]
+        self.submitted = bool(text)
+
+    def suggestions(self, text=None):
+        """Concepts whose keywords (whole words or phrases, any case) appear in the text."""
+        text = (self.text if text is None else text).lower()
+        found = []
+        for concept in self.item["concepts"]:
+            for keyword in concept.get("keywords", []):
+                if re.search(r"(?<!\w)" + re.escape(str(keyword).lower()) + r"(?!\w)", text):
+                    found.append(concept["concept"])
+                    break
+        return found
+
+    def submit(self, text):
+        """Keep the text (as plain text: it is never evaluated) and pre-tick the suggested concepts."""
+        self.text = str(text)
+        self.submitted = True
+        self.ticked = self.suggestions()
+        return list(self.ticked)
+
+    def tick(self, concept, on=True):
+        if concept not in self.concepts:
+            raise ValueError(f"unknown concept {concept!r}; the checklist is: {', '.join(self.concepts)}")
+        if on and concept not in self.ticked:
+            self.ticked.append(concept)
+        elif not on and concept in self.ticked:
+            self.ticked.remove(concept)
+        self.ticked = [c for c in self.concepts if c in self.ticked]
+
+    def untick(self, concept):
+        self.tick(concept, on=False)
+
+    @property
+    def score(self):
+        return len(self.ticked), len(self.concepts)
+
+    def summary(self):
+        covered, total = self.score
+        return f"{covered} / {total} concepts"
+
+
+class Explain(ipw.VBox):
+    """All of a lesson's explain prompts, one after the other."""
+
+    def __init__(self, prompts, lesson_id=None, store=None):
+        self.lesson_id = lesson_id
+        self.store = store if store is not None else (default_store() if lesson_id else None)
+        saved = self.store.lesson(lesson_id)["explain"] if self.store is not None and lesson_id else {}
+        self.prompts = []
+        self.panels = []
+        for item in prompts:
+            record = saved.get(item["id"], {})
+            prompt = ExplainPrompt(item, text=record.get("text", ""), ticked=record.get("covered", ()))
+            self.prompts.append(prompt)
+            self.panels.append(self._panel(prompt))
+        super().__init__(self.panels)
+
+    def _panel(self, prompt):
+        item = prompt.item
+        title = ipw.HTML(f"<b>Explain in your own words:</b> {md(item['prompt'])}")
+        hint = ipw.HTML()
+        hint_button = ipw.Button(description="Hint", icon="lightbulb-o")
+        text = ipw.Textarea(value=prompt.text, placeholder="Write a few sentences, as if to a friend...", layout=ipw.Layout(width="100%", height="110px"))
+        done = ipw.Button(description="Done: show checklist", button_style="primary")
+        boxes = [ipw.Checkbox(value=c in prompt.ticked, description=c, indent=False, layout=ipw.Layout(width="auto")) for c in prompt.concepts]
+        intro = ipw.HTML("<i>Tick each idea you covered. Words in your text pre-tick some; you decide.</i>")
+        checklist = ipw.VBox([intro] + boxes, layout=ipw.Layout(display=None if prompt.submitted else "none"))
+        score = ipw.HTML()
+
+        def show_score():
+            covered, total = prompt.score
+            score.value = note(f"You covered <b>{prompt.summary()}</b>." + (" All of them." if covered == total else ""), "good" if covered == total else "info") if prompt.submitted else ""
+
+        def on_done(_):
+            if not text.value.strip():
+                score.value = note("Write something first: a few sentences are enough.", "warn")
+                return
+            prompt.submit(text.value)
+            for box in boxes:
+                box.value = box.description in prompt.ticked
+            checklist.layout.display = None
+            show_score()
+            self._save(prompt)
+
+        def on_tick(change):
+            if not prompt.submitted:
+                return
+            prompt.tick(change["owner"].description, change["new"])
+            show_score()
+            self._save(prompt)
+
+        def on_hint(_):
+            hint.value = note("<b>Hint:</b> " + md(item["hint"]), "warn")
+
+        for box in boxes:
+            box.observe(on_tick, names="value")
+        done.on_click(on_done)
+        hint_button.on_click(on_hint)
+        show_score()
+        panel = ipw.VBox([title, text, ipw.HBox([done, hint_button]), hint, checklist, score],
+                         layout=ipw.Layout(border="1px solid #dadce0", padding="6px", margin="0 0 8px 0"))
+        panel.text, panel.done_button, panel.boxes, panel.score = text, done, boxes, score  # handles for tests
+        return panel
+
+    def _save(self, prompt):
+        if self.store is None or not self.lesson_id:
+            return
+        self.store.record(
+            self.lesson_id, "explain", prompt.item["id"],
+            {"text": prompt.text, "covered": list(prompt.ticked), "of": len(prompt.concepts)},
+        )

@@ -1,0 +1,45 @@
+"""``learning_modes(lesson_id)``: every learning mode of one lesson in a single tabbed widget."""
+
+import html
+import time
+
+import ipywidgets as ipw
+
+from ._html import note
+from .cards import RecallCards
+from .challenge import Challenge
+from .cheatsheet import CheatSheet
+from .content import ContentError, load_lesson_content
+from .explain import Explain
+from .practice import Practice
+from .progress import Progress
+from .quiz import Quiz
+from .store import default_store
+
+TAB_TITLES = ("Recall cards", "Quiz", "Challenge", "Practice", "Explain", "Cheat sheet", "Progress")
+
+
+def learning_modes(lesson_id, store=None, clock=time.monotonic, rng=None, tick="auto"):
+    """One ``ipw.Tab`` with the lesson's recall cards, quiz, challenge, practice, explain prompts, cheat sheet
+    and progress. A missing or broken content file gives a tab with a clear message, not a traceback."""
+    try:
+        content = load_lesson_content(lesson_id)
+    except ContentError as err:
+        tab = ipw.Tab([ipw.HTML(note(html.escape(str(err)).replace("\n", "<br>"), "bad"))])
+        tab.set_title(0, "Learning modes")
+        return tab
+    store = store if store is not None else default_store()
+    title = content.get("title", lesson_id)
+    children = [
+        RecallCards(content["cards"], lesson_id, store, rng=rng),
+        Quiz(content["quiz"], lesson_id, store),
+        Challenge(content["challenges"], lesson_id, store, clock=clock, tick=tick),
+        Practice(content["practice"], lesson_id, store),
+        Explain(content["explain"], lesson_id, store),
+        CheatSheet(content["cheatsheet"], lesson_id, title=f"Cheat sheet: {title}"),
+        Progress(lesson_id, content, store),
+    ]
+    tab = ipw.Tab(children, titles=TAB_TITLES)
+    tab.lesson_id = lesson_id
+    tab.content = content
+    return tab
