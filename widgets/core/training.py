@@ -543,6 +543,7 @@ class Trainer:
                         "The weights were restored to where this run started."
                     )
                     break
+                rate = last_group["lr"]  # the rate this step uses (the scheduler changes it below)
                 optimizer.zero_grad(set_to_none=True)
                 loss.backward()
                 optimizer.step()
@@ -552,7 +553,7 @@ class Trainer:
                 history.steps.append(self.steps_done)
                 history.loss.append(loss_value)
                 history.acc.append((out.detach().argmax(1) == yb).float().mean().item())
-                history.lr.append(last_group["lr"])
+                history.lr.append(rate)
                 evaluate_now = step % eval_every == 0 or step == steps or self._stop.is_set()
                 if evaluate_now:
                     self._evaluate(history, self.steps_done, k, x_train, x_val)
