@@ -96,6 +96,43 @@ class LabPage:
         self.command("notebook:run-all-cells")
         return self.wait_until_idle(timeout)
 
+    def cell_index(self, contains):
+        """Index of the first cell whose source contains `contains`."""
+        index = self.page.evaluate(
+            """(text) => {
+              const model = window.jupyterapp.shell.currentWidget.content.model;
+              for (let i = 0; i < model.cells.length; i++) {
+                if (model.cells.get(i).sharedModel.getSource().includes(text)) return i;
+              }
+              return -1;
+            }""",
+            contains,
+        )
+        assert index >= 0, f"no cell contains {contains!r}"
+        return index
+
+    def run_cells(self, first, last, timeout=180):
+        """Select cells first..last (indices, inclusive) and run them, as shift-click then Run would."""
+        self.page.evaluate(
+            """([first, last]) => {
+              const notebook = window.jupyterapp.shell.currentWidget.content;
+              notebook.deselectAll();
+              notebook.activeCellIndex = first;
+              notebook.extendContiguousSelectionTo(last);
+            }""",
+            [first, last],
+        )
+        self.command("notebook:run-cell")
+        return self.wait_until_idle(timeout)
+
+    def run_through(self, contains, timeout=180):
+        """Run every cell from the top down to the first one containing `contains`."""
+        return self.run_cells(0, self.cell_index(contains), timeout)
+
+    def run_cell(self, contains, timeout=180):
+        index = self.cell_index(contains)
+        return self.run_cells(index, index, timeout)
+
     def state(self):
         return self.page.evaluate(_NOTEBOOK_STATE)
 
@@ -147,19 +184,8 @@ class LabPage:
     # --- outputs and widgets ----------------------------------------------------------------------------
 
     def cell_output(self, contains):
-        """The output area of the first code cell whose source contains `contains`."""
-        index = self.page.evaluate(
-            """(text) => {
-              const model = window.jupyterapp.shell.currentWidget.content.model;
-              for (let i = 0; i < model.cells.length; i++) {
-                if (model.cells.get(i).sharedModel.getSource().includes(text)) return i;
-              }
-              return -1;
-            }""",
-            contains,
-        )
-        assert index >= 0, f"no cell contains {contains!r}"
-        cell = self.page.locator(".jp-Notebook .jp-Cell").nth(index)
+        """The output area of the first cell whose source contains `contains`."""
+        cell = self.page.locator(".jp-Notebook .jp-Cell").nth(self.cell_index(contains))
         cell.scroll_into_view_if_needed()
         return cell.locator(".jp-OutputArea")
 
