@@ -8,11 +8,13 @@ from torch import nn
 from widgets import CourseCNN
 from widgets.core.params import (
     auto_depth,
+    batchnorm_drift,
     block_table,
     blocks,
     count_parameters,
     freeze,
     freeze_batchnorm,
+    freeze_code,
     python_path,
     unfreeze,
 )
@@ -184,3 +186,32 @@ def test_freeze_batchnorm_without_affine_follows_its_block():
     model.train()
     model(torch.randn(4, 3, 8, 8))
     assert torch.equal(model[0][1].running_mean, before)
+
+
+def test_batchnorm_drift_moves_when_frozen_and_stays_put_with_the_fix():
+    images = torch.randn(64, 3, 32, 32) * 2 + 0.5
+    model = freeze(CourseCNN())
+    drift = batchnorm_drift(model, images, steps=4, batch_size=8)
+    assert len(drift) == 4 and drift[0] > 0 and drift[-1] > drift[0]
+    weights = [p.clone() for p in model.parameters()]
+    fixed = freeze(CourseCNN())
+    freeze_batchnorm(fixed)
+    assert batchnorm_drift(fixed, images, steps=4, batch_size=8) == [0.0] * 4
+    assert all(torch.equal(a, b) for a, b in zip(weights, model.parameters()))  # only statistics moved
+
+
+def test_freeze_code_picks_the_shorter_description():
+    model = torchvision.models.resnet18(weights=None)
+    assert freeze_code(model).startswith("# nothing is frozen")
+    freeze(model)
+    unfreeze(model, "fc")
+    assert freeze_code(model).splitlines() == [
+        "model.requires_grad_(False)  # freeze everything",
+        "model.fc.requires_grad_(True)  # then unfreeze what should train",
+    ]
+    unfreeze(model)
+    freeze(model, "conv1", "layer2.0.conv1")
+    assert freeze_code(model, var="net").splitlines() == [
+        "net.conv1.requires_grad_(False)  # freeze these; the rest trains",
+        "net.layer2[0].conv1.requires_grad_(False)",
+    ]

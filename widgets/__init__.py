@@ -28,6 +28,10 @@ _EXPORTS = {
     "load_pretrained": ".core.zoo",
     "build_architecture": ".core.zoo",
     "ARCHITECTURES": ".core.zoo",
+    "freeze_code": ".core.params",
+    "batchnorm_drift": ".core.params",
+    "replace_head": ".core.zoo",
+    "FreezeExplorer": ".ui.freeze_explorer",
     # --- offline kit: core.model, core.data, core.checkpoint ---
     "CourseCNN": ".core.model",
     "ImageSet": ".core.data",

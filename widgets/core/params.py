@@ -8,6 +8,7 @@ PyTorch does (``"layer4"``, ``"features.0"``, ``"fc"``, ``"fc.weight"``).
 import difflib
 from typing import NamedTuple
 
+import torch
 from torch import nn
 
 __all__ = [
@@ -22,6 +23,8 @@ __all__ = [
     "state_of",
     "freeze_batchnorm",
     "python_path",
+    "freeze_code",
+    "batchnorm_drift",
 ]
 
 
@@ -36,10 +39,15 @@ class ParameterCount(NamedTuple):
     def percent_trainable(self):
         return 100.0 * self.trainable / self.total if self.total else 0.0
 
-    def __str__(self):
+    @property
+    def percent_text(self):
+        """``"0.044% trainable"``: two significant digits below 1%, where one decimal would say 0.0%."""
         percent = self.percent_trainable
         shown = f"{percent:.1f}" if percent == 0 or percent >= 1 else f"{percent:.2g}"
-        return f"{self.trainable:,} trainable / {self.frozen:,} frozen / {self.total:,} total ({shown}% trainable)"
+        return f"{shown}% trainable"
+
+    def __str__(self):
+        return f"{self.trainable:,} trainable / {self.frozen:,} frozen / {self.total:,} total ({self.percent_text})"
 
 
 def count_parameters(model):
@@ -160,7 +168,8 @@ def blocks(model, depth=1):
     for _ in range(depth - 1):
         expanded = []
         for name, part in parts:
-            children = _expand(name + ".", part) if isinstance(part, nn.Module) else []
+            has_children = isinstance(part, nn.Module) and next(part.children(), None) is not None
+            children = _expand(name + ".", part) if has_children else []  # a leaf layer stays whole
             expanded.extend(children or [(name, part)])
         parts = expanded
     return parts
@@ -204,6 +213,45 @@ def auto_depth(model, min_blocks=4, max_depth=3):
         if sum(1 for _, part in blocks(model, depth) if _params_of(part)) >= min_blocks:
             return depth
     return max_depth
+
+
+# --- the code that reproduces a freezing state ------------------------------------------------------------------
+
+
+def _exceptions(module, prefix, base):
+    """Names of the largest parts under ``module`` whose state differs from ``base`` (True = trainable)."""
+    names = []
+    for name, part in _expand(prefix, module):
+        params = _params_of(part)
+        state = state_of(params)
+        if state in ("no parameters", "trainable" if base else "frozen"):
+            continue
+        if state == "partly":
+            names += _exceptions(part, name + ".", base)
+        else:
+            names.append(name)
+    return names
+
+
+def freeze_code(model, var="model"):
+    """The shortest PyTorch lines (of this form) that put every parameter of a fresh ``model`` in its current state.
+
+    Either nothing is frozen by default and the frozen parts are listed, or everything is frozen first and the
+    trainable parts are listed, whichever takes fewer lines.
+    """
+    unfreeze_list = _exceptions(model, "", base=False)  # start from "all frozen": list what trains
+    freeze_list = _exceptions(model, "", base=True)  # start from "all trainable": list what is frozen
+    if not freeze_list:
+        return "# nothing is frozen: every parameter trains (the default)"
+    if len(unfreeze_list) + 1 < len(freeze_list):
+        lines = [f"{var}.requires_grad_(False)  # freeze everything"]
+        lines += [f"{python_path(n, var)}.requires_grad_(True)" for n in unfreeze_list]
+        if len(lines) > 1:
+            lines[1] += "  # then unfreeze what should train"
+        return "\n".join(lines)
+    lines = [f"{python_path(n, var)}.requires_grad_(False)" for n in freeze_list]
+    lines[0] += "  # freeze these; the rest trains"
+    return "\n".join(lines)
 
 
 # --- BatchNorm ----------------------------------------------------------------------------------------------
@@ -256,3 +304,24 @@ def freeze_batchnorm(model):
             held.append(name)
     return held
 
+
+
+def batchnorm_drift(model, images, steps=10, batch_size=32, seed=0):
+    """How far the BatchNorm running means move while ``model`` sees ``steps`` batches in train mode.
+
+    Returns a list: after each batch, the mean absolute change of every BN layer's ``running_mean`` since the
+    start (0.0 means the statistics did not move). No weight is updated: only forward passes run, as they
+    do in a training loop whose parameters are all frozen.
+    """
+    layers = [layer for _, layer in _batchnorm_layers(model)]
+    start = [layer.running_mean.clone() for layer in layers]
+    generator = torch.Generator().manual_seed(seed)
+    drift = []
+    model.train()
+    with torch.no_grad():
+        for _ in range(steps):
+            batch = torch.randint(len(images), (batch_size,), generator=generator)
+            model(images[batch])
+            change = torch.cat([(layer.running_mean - s).abs() for layer, s in zip(layers, start)])
+            drift.append(change.mean().item())
+    return drift

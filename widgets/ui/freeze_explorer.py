@@ -1,0 +1,227 @@
+"""FreezeExplorer: freeze and unfreeze the blocks of a model and see, live, what trains.
+
+ipywidgets wiring only. The state is the model itself (each parameter's ``requires_grad``); counting, freezing,
+the block table and the code come from :mod:`widgets.core.params`, the chart from :mod:`widgets.figures.freezing`.
+"""
+
+import html
+
+import ipywidgets as ipw
+import plotly.graph_objects as go
+from torch import nn
+
+from ..core import params
+from ..core import zoo
+from ..figures.freezing import freeze_figure, update_freeze_figure
+
+DEPTH_LABELS = {1: "blocks", 2: "sub-blocks", 3: "sub-sub-blocks"}
+MAX_TOGGLES = 80
+
+
+class FreezeExplorer(ipw.VBox):
+    """One toggle per block (``True`` = frozen), presets, a head-replacement control, live counts, chart and code.
+
+    ``model`` is any ``nn.Module`` (it is changed in place: that is the point), or a name from
+    ``widgets.ARCHITECTURES``, built offline with random weights. Driving it from code::
+
+        explorer = FreezeExplorer(model)
+        explorer.toggles["layer1"].value = True      # freeze layer1
+        explorer.presets["head_only"].click()        # freeze all but the head
+        explorer.counts.trainable                    # what would train now
+    """
+
+    def __init__(self, model, depth=None, num_classes=10):
+        if isinstance(model, str):
+            model = zoo.build_architecture(model)
+        if not isinstance(model, nn.Module):
+            raise TypeError(f"FreezeExplorer needs a torch nn.Module or a model name, got {type(model).__name__}")
+        self.model = model
+        self._syncing = False
+        self._head_lines = []  # head replacements done here, for the code panel
+        try:
+            self._head = zoo.head_name(model)
+        except ValueError:
+            self._head = None
+
+        self.title = ipw.HTML(self._title_html())
+        start_depth = depth or params.auto_depth(model)
+        if start_depth not in DEPTH_LABELS:
+            raise ValueError(f"depth must be one of {sorted(DEPTH_LABELS)}, got {depth!r}")
+        # a depth that would show hundreds of toggles (ResNet152's every conv) teaches nothing: offer it not
+        depths = [d for d in DEPTH_LABELS if d <= start_depth or self._toggle_count(d) <= MAX_TOGGLES]
+        self.depth = ipw.Dropdown(
+            options=[(f"{d}: {DEPTH_LABELS[d]}", d) for d in depths],
+            value=start_depth,
+            description="Show",
+            layout=ipw.Layout(width="220px"),
+        )
+        self.toggle_box = ipw.HBox(layout=ipw.Layout(flex_flow="row wrap"))
+        self.toggles = {}
+
+        self.last_n = ipw.BoundedIntText(value=2, min=1, max=1, description="N", layout=ipw.Layout(width="120px"))
+        self.presets = {
+            "freeze_all": ipw.Button(description="Freeze all", icon="lock"),
+            "head_only": ipw.Button(description="Train head only", icon="graduation-cap"),
+            "last_n": ipw.Button(description="Unfreeze last N blocks", icon="unlock-alt",
+                                 layout=ipw.Layout(width="190px")),
+            "unfreeze_all": ipw.Button(description="Unfreeze all", icon="unlock"),
+        }
+        self.presets["freeze_all"].on_click(lambda _: self.freeze_all())
+        self.presets["head_only"].on_click(lambda _: self.train_head_only())
+        self.presets["last_n"].on_click(lambda _: self.unfreeze_last(self.last_n.value))
+        self.presets["unfreeze_all"].on_click(lambda _: self.unfreeze_all())
+
+        self.num_classes = ipw.BoundedIntText(value=num_classes, min=1, max=100_000, description="classes",
+                                              layout=ipw.Layout(width="160px"))
+        self.replace_head_button = ipw.Button(description="Replace head", icon="exchange")
+        self.replace_head_button.on_click(lambda _: self.replace_head(self.num_classes.value))
+        self.head_label = ipw.HTML()
+
+        self.summary = ipw.HTML()
+        self.message = ipw.HTML()
+        self.code = ipw.HTML()
+        self.figure = go.FigureWidget(freeze_figure([]))
+
+        self._build_toggles()
+        self.depth.observe(self._on_depth, names="value")
+        super().__init__(
+            [
+                self.title,
+                ipw.HBox([self.depth, ipw.HTML("<i>toggle = frozen (blue) / trainable (orange)</i>")]),
+                self.toggle_box,
+                ipw.HBox([self.presets["freeze_all"], self.presets["head_only"], self.presets["last_n"],
+                          self.last_n, self.presets["unfreeze_all"]], layout=ipw.Layout(flex_flow="row wrap")),
+                ipw.HBox([self.head_label, self.num_classes, self.replace_head_button]),
+                self.summary,
+                self.message,
+                self.figure,
+                self.code,
+            ]
+        )
+        self.refresh()
+
+    # --- actions (the buttons call these; so can code) -------------------------------------------------------
+
+    def freeze_all(self):
+        params.freeze(self.model)
+        self.refresh("Everything is frozen.")
+
+    def unfreeze_all(self):
+        params.unfreeze(self.model)
+        self.refresh("Everything trains.")
+
+    def train_head_only(self):
+        if self._head is None:
+            self.refresh(error="This model has no nn.Linear head to train.")
+            return
+        params.freeze(self.model)
+        params.unfreeze(self.model, self._head)
+        self.refresh(f"Only the head ({self._head}) trains.")
+
+    def unfreeze_last(self, n):
+        names = list(self.toggles)
+        if not isinstance(n, int) or not 1 <= n <= len(names):
+            self.refresh(error=f"N must be between 1 and {len(names)} (the blocks shown), got {n!r}.")
+            return
+        params.freeze(self.model)
+        params.unfreeze(self.model, *names[-n:])
+        self.refresh(f"The last {n} block(s) train: {', '.join(names[-n:])}.")
+
+    def replace_head(self, num_classes):
+        if self._head is None:
+            self.refresh(error="This model has no nn.Linear layer to replace.")
+            return
+        try:
+            zoo.replace_head(self.model, num_classes)
+        except ValueError as error:
+            self.refresh(error=str(error))
+            return
+        self._head_lines = ["from torch import nn", zoo.head_code(self.model, num_classes)]
+        self._build_toggles()  # the new layer is a new module: the head's toggle must follow it
+        self.refresh(f"New head: {self._head} now has {num_classes} outputs and fresh, trainable weights.")
+
+    # --- wiring -------------------------------------------------------------------------------------------------
+
+    def _build_toggles(self):
+        self._blocks = [
+            (name, params._params_of(part)) for name, part in params.blocks(self.model, self.depth.value)
+        ]
+        self._blocks = [(name, ps) for name, ps in self._blocks if ps]
+        self._sizes = [sum(p.numel() for p in ps) for _, ps in self._blocks]
+        self.toggles = {}
+        for name, _ in self._blocks:
+            toggle = ipw.ToggleButton(description=name, layout=ipw.Layout(width="auto"))
+            toggle.observe(self._on_toggle, names="value")
+            self.toggles[name] = toggle
+        self.toggle_box.children = tuple(self.toggles.values())
+        self.last_n.max = max(1, len(self._blocks))
+
+    def _toggle_count(self, depth):
+        return sum(1 for _, part in params.blocks(self.model, depth) if params._params_of(part))
+
+    def _on_depth(self, change):
+        self._build_toggles()
+        self.refresh()
+
+    def _on_toggle(self, change):
+        if self._syncing:
+            return
+        name = change["owner"].description
+        (params.freeze if change["new"] else params.unfreeze)(self.model, name)
+        self.refresh(f"{name} {'frozen' if change['new'] else 'trains'}.")
+
+    def refresh(self, note="", error=""):
+        """Read the model's state and update toggles, counts, chart and code (after changing the model by hand too)."""
+        rows = []
+        for (name, ps), size in zip(self._blocks, self._sizes):
+            trainable = sum(p.numel() for p in ps if p.requires_grad)
+            rows.append(params.BlockRow(name, "", size, trainable, params.state_of(ps)))
+        self.rows = rows
+        self.counts = params.count_parameters(self.model)
+
+        self._syncing = True
+        try:
+            for row in rows:
+                toggle = self.toggles[row.name]
+                toggle.value = row.state == "frozen"
+                toggle.icon = {"frozen": "lock", "trainable": "unlock", "partly": "adjust"}[row.state]
+                toggle.button_style = {"frozen": "info", "trainable": "warning", "partly": ""}[row.state]
+                toggle.tooltip = f"{row.name}: {row.parameters:,} parameters, {row.state}"
+        finally:
+            self._syncing = False
+
+        update_freeze_figure(self.figure, rows)
+        self.summary.value = self._summary_html()
+        self.code.value = f"<pre style='font-size:12px'>{html.escape(self.code_text())}</pre>"
+        if error:
+            self.message.value = f"<span style='color:#b00020'>&#9888; {html.escape(error)}</span>"
+        else:
+            self.message.value = f"<span style='color:#555'>{html.escape(note)}</span>" if note else ""
+        self.head_label.value = (
+            f"Replace head <code>{self._head}</code> "
+            f"({self.model.get_submodule(self._head).out_features} outputs) with" if self._head
+            else "<i>No nn.Linear head to replace.</i>"
+        )
+
+    def code_text(self):
+        """The exact PyTorch lines that reproduce the current state from a freshly built model."""
+        build = getattr(self.model, "build_code", None) or f"model = ...  # your {type(self.model).__name__}"
+        return "\n".join([build, *self._head_lines, params.freeze_code(self.model)])
+
+    def _title_html(self):
+        name = getattr(self.model, "arch_name", type(self.model).__name__)
+        info = getattr(self.model, "weights_info", "")
+        return f"<b>FreezeExplorer: {html.escape(name)}</b>" + (f" &middot; <i>{html.escape(info)}</i>" if info else "")
+
+    def _summary_html(self):
+        c = self.counts
+        text = (
+            f"<b>{c.trainable:,}</b> trainable &middot; <b>{c.frozen:,}</b> frozen &middot; "
+            f"{c.total:,} total &middot; <b>{c.percent_text}</b>"
+        )
+        if c.total and not c.trainable:
+            text += (
+                "<br><span style='color:#b00020'>Nothing would train: an optimizer given no trainable parameters "
+                "raises <code>ValueError: optimizer got an empty parameter list</code>.</span>"
+            )
+        return text
