@@ -129,3 +129,18 @@ def test_a_broken_file_gives_a_readable_error(tmp_path):
         load_lesson_content("broken", directory=tmp_path)
     with pytest.raises(ContentError, match="No learning content for lesson 'missing'"):
         load_lesson_content("missing", directory=tmp_path)
+
+
+def test_model_sizes_quoted_in_lesson_05_are_real():
+    # The card quotes parameter counts in millions; count them (on the meta device: no memory, no init time).
+    import torch
+    from torchvision import models
+
+    card = next(c for c in load_lesson_content("05_choosing_a_model")["cards"] if c["id"] == "m-sizes")
+    names = ("mobilenet_v2", "efficientnet_b0", "resnet18", "resnet50", "resnet152")
+    quoted = []
+    for name in names:
+        with torch.device("meta"):
+            model = getattr(models, name)(weights=None)
+        quoted.append(f"{sum(p.numel() for p in model.parameters()) / 1e6:.1f} M")
+    assert "About " + ", ".join(quoted[:-1]) + " and " + quoted[-1] in card["answer"]
