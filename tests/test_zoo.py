@@ -193,3 +193,28 @@ def test_course_model_says_what_it_was_trained_on():
     assert model.num_classes == 10
     assert model.weights_info.startswith("course model pre-trained on")
     assert model.has_pretrained_weights
+
+
+def test_measure_counts_saves_and_times_the_model():
+    model = zoo.build_architecture("course")
+    model.train()
+    stats = zoo.measure(model, batch_size=4, repeats=2)
+    assert stats.name == "course" and stats.image_size == 32 and stats.batch_size == 4
+    assert stats.parameters == count_parameters(model).total
+    floats = 4 * sum(t.numel() for t in model.state_dict().values() if t.is_floating_point())
+    assert floats < stats.size_bytes < floats + 100_000  # the tensors plus the file's bookkeeping
+    assert stats.latency_ms > 0 and stats.ms_per_image == stats.latency_ms / 4
+    assert model.training  # put back the way it was
+    with pytest.raises(ValueError, match="repeats"):
+        zoo.measure(model, repeats=0)
+
+
+def test_model_comparison_figure_has_one_panel_per_measure():
+    from widgets.figures.models import model_comparison_figure
+
+    stats = [zoo.measure("course", repeats=1), zoo.measure(torchvision.models.resnet18(weights=None), repeats=1)]
+    assert stats[1].image_size == 224 and stats[1].name == "ResNet"
+    figure = model_comparison_figure(stats)
+    assert len(figure.data) == 3
+    assert all(list(trace.x) == ["course", "ResNet"] for trace in figure.data)
+    assert figure.data[0].y[1] == pytest.approx(11.689512)

@@ -15,6 +15,7 @@ import os
 import re
 import tempfile
 import time
+import typing
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -32,6 +33,8 @@ __all__ = [
     "replace_head",
     "head_code",
     "weights_path",
+    "ModelStats",
+    "measure",
 ]
 
 #: the models the course knows by name: its own small CNN, then torchvision's, smallest first
@@ -225,3 +228,56 @@ def _load_course(num_classes):
     call = "load_course_model()" if num_classes is None else f"load_course_model(num_classes={num_classes})"
     model.build_code = f"from widgets.core.checkpoint import load_course_model\nmodel = {call}"
     return model
+
+
+class ModelStats(typing.NamedTuple):
+    """What :func:`measure` found: all of it measured on this machine, none of it looked up."""
+
+    name: str
+    parameters: int
+    size_bytes: int  # the state dict saved with torch.save, as a file on disk
+    latency_ms: float  # one forward pass of batch_size images, best of the repeats
+    batch_size: int
+    image_size: int
+
+    @property
+    def ms_per_image(self):
+        return self.latency_ms / self.batch_size
+
+
+def measure(model, image_size=None, batch_size=1, repeats=2):
+    """Parameters, size on disk and CPU latency of ``model`` (an ``nn.Module`` or a name from ARCHITECTURES).
+
+    Latency: one warm-up pass, then the best of ``repeats`` timed passes in eval mode without gradients (the
+    best, not the mean: on a shared machine every slowdown comes from elsewhere). ``image_size`` defaults to
+    32 for the course model and 224 for ImageNet models.
+    """
+    if isinstance(repeats, bool) or not isinstance(repeats, int) or repeats < 1:
+        raise ValueError(f"repeats must be a whole number of at least 1, got {repeats!r}")
+    if isinstance(model, str):
+        model = build_architecture(model)
+    from .model import CourseCNN
+
+    if image_size is None:
+        image_size = 32 if isinstance(model, CourseCNN) else 224
+    name = getattr(model, "arch_name", type(model).__name__)
+    with tempfile.TemporaryDirectory(prefix="ftlab-size-") as folder:
+        path = os.path.join(folder, "weights.pt")
+        torch.save(model.state_dict(), path)
+        size = os.path.getsize(path)
+    device = next(model.parameters()).device
+    x = torch.randn(batch_size, 3, image_size, image_size, generator=torch.Generator().manual_seed(0)).to(device)
+    was_training = model.training
+    model.eval()
+    times = []
+    try:
+        with torch.inference_mode():
+            model(x)  # warm-up: first passes allocate memory and pick kernels
+            for _ in range(repeats):
+                start = time.perf_counter()
+                model(x)
+                times.append((time.perf_counter() - start) * 1000)
+    finally:
+        model.train(was_training)
+    parameters = sum(p.numel() for p in model.parameters())
+    return ModelStats(name, parameters, size, min(times), batch_size, image_size)
