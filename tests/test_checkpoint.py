@@ -1,0 +1,101 @@
+import pathlib
+
+import pytest
+import torch
+
+import widgets
+from widgets import pretrain
+from widgets.core import checkpoint
+from widgets.core.checkpoint import CheckpointError
+
+
+def test_shipped_checkpoint_is_small_and_describes_itself():
+    info = widgets.course_model_info()
+    assert checkpoint.SHIPPED_CHECKPOINT.stat().st_size == info["checkpoint_bytes"] <= 1_000_000
+    assert info["source_classes"] == [chr(ord("A") + i) for i in range(26)]
+    assert info["source_accuracy"] > 0.95
+    assert info["seed"] == 0 and info["version"] == checkpoint.VERSION
+    assert "letters" in info["description"]
+
+
+def test_loaded_model_still_reads_the_source_task():
+    model = widgets.load_course_model()
+    assert model.num_classes == 26
+    # the recorded accuracy is what the held-out letters give today
+    assert checkpoint.source_accuracy(model) == pytest.approx(widgets.course_model_info()["source_accuracy"], abs=0.01)
+
+
+def test_num_classes_replaces_only_the_head_and_follows_the_callers_seed():
+    torch.manual_seed(5)
+    a = widgets.load_course_model(num_classes=10)
+    torch.manual_seed(5)
+    b = widgets.load_course_model(num_classes=10)
+    original = widgets.load_course_model()
+    assert a.num_classes == 10
+    assert torch.equal(a.head.weight, b.head.weight)
+    assert torch.equal(a.conv3[0].weight, original.conv3[0].weight)
+    with pytest.raises(ValueError, match="num_classes"):
+        widgets.load_course_model(num_classes=0)
+
+
+def test_source_head_reads_a_fine_tuned_backbone_with_the_original_head():
+    model = widgets.load_course_model(num_classes=10)
+    before = checkpoint.source_accuracy(model, checkpoint.source_head())
+    with torch.no_grad():
+        torch.manual_seed(0)
+        model.conv2[0].weight.normal_()  # wreck a layer: the old task is forgotten
+    after = checkpoint.source_accuracy(model, checkpoint.source_head())
+    assert before > 0.95 and after < 0.5
+
+
+def test_a_truncated_file_gives_a_clear_error(tmp_path):
+    broken = tmp_path / "broken.pt"
+    broken.write_bytes(checkpoint.SHIPPED_CHECKPOINT.read_bytes()[:5000])
+    with pytest.raises(CheckpointError, match="damaged or truncated"):
+        widgets.load_course_model(path=broken)
+
+
+class _Payload:
+    """Unpickling this would create a file: proof that code ran."""
+
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (pathlib.Path.touch, (pathlib.Path(self.marker),))
+
+
+def test_a_pickle_that_would_run_code_is_refused_not_executed(tmp_path):
+    marker = tmp_path / "code-ran"
+    evil = tmp_path / "evil.pt"
+    torch.save({"format": checkpoint.FORMAT, "version": 1, "meta": _Payload(marker)}, evil)
+    with pytest.raises(CheckpointError, match="refused"):
+        widgets.load_course_model(path=evil)
+    assert not marker.exists()
+
+
+def test_wrong_files_are_named_as_such(tmp_path):
+    other = tmp_path / "other.pt"
+    torch.save({"weights": torch.zeros(3)}, other)
+    with pytest.raises(CheckpointError, match="not a course-model checkpoint"):
+        widgets.load_course_model(path=other)
+    with pytest.raises(CheckpointError, match="no checkpoint at"):
+        widgets.load_course_model(path=tmp_path / "missing.pt")
+    misfit = tmp_path / "misfit.pt"
+    state = {k: v[:1] if v.ndim else v for k, v in widgets.load_course_model().state_dict().items()}
+    torch.save({"format": checkpoint.FORMAT, "version": 1, "state_dict": state,
+                "meta": widgets.course_model_info()}, misfit)
+    with pytest.raises(CheckpointError, match="does not fit"):
+        widgets.load_course_model(path=misfit)
+
+
+def test_pretrain_writes_a_loadable_checkpoint_and_repeats_with_the_same_seed(tmp_path, capsys):
+    first, second = tmp_path / "a.pt", tmp_path / "b.pt"
+    for out in (first, second):
+        pretrain.main(["--seed", "3", "--images", "256", "--epochs", "1", "--out", str(out)])
+    assert "wrote" in capsys.readouterr().out
+    info_a, info_b = checkpoint.course_model_info(first), checkpoint.course_model_info(second)
+    assert info_a["seed"] == 3 and info_a["images"] == 256
+    assert info_a["source_accuracy"] == info_b["source_accuracy"]
+    a, b = widgets.load_course_model(path=first), widgets.load_course_model(path=second)
+    assert all(torch.equal(a.state_dict()[k], b.state_dict()[k]) for k in a.state_dict())
