@@ -100,6 +100,19 @@ def test_quiz_right_and_wrong_with_explanations(content):
     assert quiz.score == (1, 2)
 
 
+def test_options_are_shown_in_a_fixed_shuffled_order(content, store):
+    from widgets.modes.quiz import display_order
+
+    view = widgets.Quiz(content["quiz"], LESSON, store)
+    first = content["quiz"][0]
+    assert [label for label, _ in view.options.options] == [first["options"][k]["text"] for k in display_order(first)]
+    assert display_order(first) == display_order(first)
+    # across the course's items the right answer is not always in the same place
+    items = content["quiz"] + content["challenges"] + content["practice"]
+    places = {display_order(item).index(right_index(item)) for item in items}
+    assert len(places) > 1
+
+
 def test_quiz_widget_keeps_a_running_score_and_saves(content, store):
     view = widgets.Quiz(content["quiz"], LESSON, store)
     view.check_button.click()
@@ -253,9 +266,10 @@ def test_explain_stores_text_and_never_runs_it(content, store, tmp_path):
     view = widgets.Explain(content["explain"], LESSON, store)
     panel = view.panels[0]
     panel.done_button.click()
-    assert "Write something first" in panel.score.value
+    assert "Write something first" in panel.score.value and panel.checklist not in panel.children
     panel.text.value = f"open({str(marker)!r}, 'w') # requires_grad"
     panel.done_button.click()
+    assert panel.checklist in panel.children  # the checklist appears once something is written
     panel.boxes[1].value = True
     assert "2 / 4 concepts" in panel.score.value
     saved = store.lesson(LESSON)["explain"][content["explain"][0]["id"]]

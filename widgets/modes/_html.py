@@ -17,7 +17,7 @@ def md(text):
     blocks = []
 
     def keep_block(match):
-        blocks.append(f"<pre class='ftlab-code'>{html.escape(match.group(1).rstrip(), quote=False)}</pre>")
+        blocks.append(f"<pre style='background:#f6f8fa;padding:6px 8px;border-radius:4px;margin:4px 0'>{html.escape(match.group(1).rstrip(), quote=False)}</pre>")
         return f"\x00{len(blocks) - 1}\x00"
 
     text = _FENCE.sub(keep_block, text)
@@ -29,7 +29,7 @@ def md(text):
 
 
 def code_block(code):
-    return f"<pre class='ftlab-code'>{html.escape(str(code).rstrip())}</pre>"
+    return f"<pre style='background:#f6f8fa;padding:6px 8px;border-radius:4px;margin:4px 0'>{html.escape(str(code).rstrip())}</pre>"
 
 
 def note(text, kind="info"):

@@ -151,7 +151,7 @@ class Challenge(ipw.VBox):
         self.pause_button = ipw.Button(description="Pause", icon="pause")
         self.submit_button = ipw.Button(description="Submit", button_style="success")
         self.hint_button = ipw.Button(description="Hint", icon="lightbulb-o")
-        self.again_button = ipw.Button(description="Try the set again", icon="refresh")
+        self.again_button = ipw.Button(description="Try the set again", icon="refresh", layout=ipw.Layout(width="auto"))
         self.badge = ipw.HTML()
         self.picker.observe(self._pick, names="value")
         self.start_button.on_click(lambda _: self.start())

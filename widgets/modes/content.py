@@ -5,6 +5,7 @@ A content file has the top-level keys ``cards``, ``quiz``, ``challenges``, ``pra
 message instead of a half-working widget.
 """
 
+import copy
 import os
 from pathlib import Path
 
@@ -54,16 +55,23 @@ def load_lesson_content(lesson_id, directory=None, validate=True):
     if not path.is_file():
         known = ", ".join(p.stem for p in sorted(directory.glob("*.yaml"))) or "none"
         raise ContentError(f"No learning content for lesson {lesson_id!r} (looked in {directory}). Known: {known}.")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError) as err:
-        raise ContentError(f"{path.name} is not valid YAML: {err}") from None
-    if validate:
-        problems = validate_content(data)
-        if problems:
-            listed = "\n".join(f"- {p}" for p in problems[:20])
-            raise ContentError(f"{path.name} has {len(problems)} problem(s):\n{listed}")
-    return data
+    stat = path.stat()
+    key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size, validate)
+    if key not in _cache:  # progress bars re-read every lesson after each answer: parse each file once
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except (yaml.YAMLError, UnicodeDecodeError) as err:
+            raise ContentError(f"{path.name} is not valid YAML: {err}") from None
+        if validate:
+            problems = validate_content(data)
+            if problems:
+                listed = "\n".join(f"- {p}" for p in problems[:20])
+                raise ContentError(f"{path.name} has {len(problems)} problem(s):\n{listed}")
+        _cache[key] = data
+    return copy.deepcopy(_cache[key])  # callers may change their copy
+
+
+_cache = {}
 
 
 def _options_problems(where, options, key_text=None):

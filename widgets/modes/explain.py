@@ -80,11 +80,12 @@ class Explain(ipw.VBox):
         hint = ipw.HTML()
         hint_button = ipw.Button(description="Hint", icon="lightbulb-o")
         text = ipw.Textarea(value=prompt.text, placeholder="Write a few sentences, as if to a friend...", layout=ipw.Layout(width="100%", height="110px"))
-        done = ipw.Button(description="Done: show checklist", button_style="primary")
+        done = ipw.Button(description="Done: show checklist", button_style="primary", layout=ipw.Layout(width="auto"))
         boxes = [ipw.Checkbox(value=c in prompt.ticked, description=c, indent=False, layout=ipw.Layout(width="auto")) for c in prompt.concepts]
         intro = ipw.HTML("<i>Tick each idea you covered. Words in your text pre-tick some; you decide.</i>")
-        checklist = ipw.VBox([intro] + boxes, layout=ipw.Layout(display=None if prompt.submitted else "none"))
+        checklist = ipw.VBox([intro] + boxes)
         score = ipw.HTML()
+        updating = [False]
 
         def show_score():
             covered, total = prompt.score
@@ -95,14 +96,18 @@ class Explain(ipw.VBox):
                 score.value = note("Write something first: a few sentences are enough.", "warn")
                 return
             prompt.submit(text.value)
-            for box in boxes:
-                box.value = box.description in prompt.ticked
-            checklist.layout.display = None
+            updating[0] = True  # pre-ticking is not the learner ticking: save once, below
+            try:
+                for box in boxes:
+                    box.value = box.description in prompt.ticked
+            finally:
+                updating[0] = False
+            panel.children = before_checklist + [checklist, score]
             show_score()
             self._save(prompt)
 
         def on_tick(change):
-            if not prompt.submitted:
+            if not prompt.submitted or updating[0]:
                 return
             prompt.tick(change["owner"].description, change["new"])
             show_score()
@@ -116,9 +121,11 @@ class Explain(ipw.VBox):
         done.on_click(on_done)
         hint_button.on_click(on_hint)
         show_score()
-        panel = ipw.VBox([title, text, ipw.HBox([done, hint_button]), hint, checklist, score],
+        before_checklist = [title, text, ipw.HBox([done, hint_button]), hint]
+        # the checklist appears only once the learner has written something
+        panel = ipw.VBox(before_checklist + ([checklist] if prompt.submitted else []) + [score],
                          layout=ipw.Layout(border="1px solid #dadce0", padding="6px", margin="0 0 8px 0"))
-        panel.text, panel.done_button, panel.boxes, panel.score = text, done, boxes, score  # handles for tests
+        panel.text, panel.done_button, panel.boxes, panel.checklist, panel.score = text, done, boxes, checklist, score  # handles for tests
         return panel
 
     def _save(self, prompt):

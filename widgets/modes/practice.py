@@ -72,7 +72,7 @@ class Practice(ipw.VBox):
         self.check_button = ipw.Button(description="Check", button_style="primary")
         self.step_button = ipw.Button(description="Next step", icon="step-forward")
         self.hint_button = ipw.Button(description="Hint", icon="lightbulb-o")
-        self.mistakes_button = ipw.Button(description="Common mistakes", icon="exclamation-triangle")
+        self.mistakes_button = ipw.Button(description="Common mistakes", icon="exclamation-triangle", layout=ipw.Layout(width="auto"))
         self.picker.observe(lambda change: self.go_to(change["new"]), names="value")
         self.check_button.on_click(lambda _: self.check())
         self.step_button.on_click(lambda _: self.next_step())

@@ -101,7 +101,7 @@ class _TransferBox(ipw.VBox):
         self.path = ipw.Text(value="my_progress.json", description="File:", layout=ipw.Layout(width="320px"))
         self.export_button = ipw.Button(description="Export", icon="download")
         self.import_button = ipw.Button(description="Import", icon="upload")
-        self.upload = ipw.FileUpload(accept=".json", multiple=False, description="Import upload")
+        self.upload = ipw.FileUpload(accept=".json", multiple=False, description="Upload and import", layout=ipw.Layout(width="auto"))
         self.message = ipw.HTML()
         self.export_button.on_click(lambda _: self.export())
         self.import_button.on_click(lambda _: self.import_from_path())

@@ -1,5 +1,6 @@
 """Quiz: multiple choice with one right answer; after each answer, why the choice is right or wrong."""
 
+import random
 from dataclasses import dataclass
 
 import ipywidgets as ipw
@@ -94,8 +95,17 @@ def option_picker():
     return ipw.RadioButtons(options=[], value=None, layout=ipw.Layout(width="auto"), style={"description_width": "0px"})
 
 
+def display_order(item):
+    """The order options are shown in: shuffled, so the right one is not always in the same place, but the
+    same order every time for a given item (seeded by its id), so a learner and a test see the same thing."""
+    order = list(range(len(item["options"])))
+    random.Random(str(item["id"])).shuffle(order)
+    return order
+
+
 def set_options(picker, item):
-    picker.options = [(option["text"], k) for k, option in enumerate(item["options"])]
+    """Show an item's options; the picker's value is the option's index in the content file."""
+    picker.options = [(item["options"][k]["text"], k) for k in display_order(item)]
     picker.value = None
 
 
@@ -116,8 +126,8 @@ class Quiz(ipw.VBox):
         self.check_button.on_click(lambda _: self._check())
         self.next_button.on_click(lambda _: self._next())
         self.restart_button.on_click(lambda _: self._restart())
-        buttons = ipw.HBox([self.check_button, self.next_button, self.restart_button])
-        super().__init__([self.score_label, self.question, self.options, self.feedback, buttons])
+        self.buttons = ipw.HBox([self.check_button, self.next_button, self.restart_button])
+        super().__init__([self.score_label, self.question, self.options, self.feedback, self.buttons])
         self._show_question()
 
     def choose(self, k):
@@ -151,14 +161,14 @@ class Quiz(ipw.VBox):
         if item is None:
             right, answered = self.session.score
             self.question.value = note(f"Quiz done: <b>{right} / {answered}</b> right. <b>Start over</b> to try again.", "good" if right == answered else "info")
-            self.options.layout.display = "none"
+            self.children = [self.score_label, self.question, self.feedback, self.buttons]
         else:
             n = self.session.index + 1
             self.question.value = (
                 f"{difficulty_tag(item['difficulty'])} Question {n} of {len(self.session.questions)}"
                 f"<div style='margin-top:6px'>{md(item['question'])}</div>"
             )
-            self.options.layout.display = None
+            self.children = [self.score_label, self.question, self.options, self.feedback, self.buttons]
             set_options(self.options, item)
         self._update()
 
