@@ -1,5 +1,6 @@
 """Learning modes, headless: the logic classes and the widgets driven by simulated clicks."""
 
+import datetime
 import json
 import random
 
@@ -390,6 +391,26 @@ def test_learning_modes_tabs(store, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     sheet.save_button.click()
     assert (tmp_path / f"cheatsheet_{LESSON}.html").read_text().startswith("<!doctype html>")
+
+
+def test_learning_modes_opens_on_progress_after_a_corrupt_file(tmp_path):
+    path = tmp_path / "progress.json"
+    path.write_bytes(b"\x00\xff not json")
+    tab = widgets.learning_modes(LESSON, store=ProgressStore(path), tick=None)
+    assert tab.titles[tab.selected_index] == "Progress"
+    assert "could not be read" in tab.children[-1].message.value
+
+
+def test_import_by_upload(content, store, tmp_path):
+    other = ProgressStore(tmp_path / "other.json")
+    other.record(LESSON, "cards", "c-freeze-what", "known")
+    view = widgets.Progress(LESSON, content, store)
+    data = (tmp_path / "other.json").read_bytes()
+    view.transfer.upload.value = ({"name": "other.json", "type": "application/json", "size": len(data),
+                                   "content": memoryview(data), "last_modified": datetime.datetime(2026, 1, 1)},)
+    assert "Imported progress for 1 lesson" in view.transfer.message.value
+    assert store.lesson(LESSON)["cards"] == {"c-freeze-what": "known"} and view.transfer.upload.value == ()
+    assert "cards 1/" in view.lesson_html.value
 
 
 def test_unknown_lesson_is_a_message(store):

@@ -1,8 +1,23 @@
 """Lesson content for the learning modes: find, load and validate ``course/content/<lesson_id>.yaml``.
 
 A content file has the top-level keys ``cards``, ``quiz``, ``challenges``, ``practice``, ``explain`` and
-``cheatsheet``. :func:`validate_content` lists every problem in a file, so a broken file gets a clear
-message instead of a half-working widget.
+``cheatsheet`` (and an optional ``title``). :func:`validate_content` lists every problem in a file, so a broken
+file gets a clear message instead of a half-working widget. Text may use `code`, **bold** and ```code blocks```.
+
+The items (every ``id`` unique in its lesson; ``difficulty`` is one of :data:`DIFFICULTIES`)::
+
+    cards:      id, difficulty, question, answer
+    quiz:       id, difficulty, question, options
+    challenges: id, category (one of CATEGORIES), difficulty, question, options, hint,
+                code (required for "Predict Output": its printed output is the right option's text),
+                time_limit (seconds, default 120), attempts (default 2)
+    practice:   id, difficulty, problem, options, steps (list), answer, quick_check (one line), hint,
+                mistakes (list), code (optional)
+    explain:    id, prompt, hint, concepts: [{concept, keywords: [words that pre-tick it]}]
+    cheatsheet: points (list), code: [{title, code}]
+
+``options`` is a list of ``{text, correct: true/false, explanation}`` with exactly one right option; every
+option explains itself, since the learner sees the explanation of whatever they picked.
 """
 
 import copy

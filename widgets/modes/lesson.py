@@ -40,6 +40,8 @@ def learning_modes(lesson_id, store=None, clock=time.monotonic, rng=None, tick="
         Progress(lesson_id, content, store),
     ]
     tab = ipw.Tab(children, titles=TAB_TITLES)
+    if store.message:  # e.g. a corrupt progress file was backed up: open on the tab that explains it
+        tab.selected_index = TAB_TITLES.index("Progress")
     tab.lesson_id = lesson_id
     tab.content = content
     return tab

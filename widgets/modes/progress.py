@@ -123,6 +123,7 @@ class _TransferBox(ipw.VBox):
         files = change["new"]
         if files:
             self._import(bytes(files[0]["content"]))
+            self.upload.value = ()  # ready for the next upload, even of the same file
 
     def _import(self, source):
         try:
