@@ -1,0 +1,100 @@
+"""Picture grids: sample images of a data set, a model's first-layer filters, and its feature maps."""
+
+import numpy as np
+import plotly.graph_objects as go
+import torch
+
+from widgets.core import data
+
+GAP = 2  # pixels between pictures
+BACKGROUND = 255  # white gaps
+
+
+def picture_grid(images, columns=10, gap=GAP, scale=1):
+    """Tile ``uint8`` images ``(N, 3, H, W)`` into one ``(rows*H, columns*W, 3)`` array with white gaps."""
+    images = torch.as_tensor(images)
+    if images.ndim != 4 or images.shape[1] != 3:
+        raise ValueError(f"images must be (N, 3, H, W), got {tuple(images.shape)}")
+    n, _, h, w = images.shape
+    columns = max(1, min(columns, n))
+    rows = -(-n // columns)
+    pictures = images.permute(0, 2, 3, 1).numpy()
+    if scale > 1:
+        pictures = pictures.repeat(scale, axis=1).repeat(scale, axis=2)
+        h, w = h * scale, w * scale
+    grid = np.full((rows * (h + gap) - gap, columns * (w + gap) - gap, 3), BACKGROUND, np.uint8)
+    for i, picture in enumerate(pictures):
+        r, c = divmod(i, columns)
+        grid[r * (h + gap) : r * (h + gap) + h, c * (w + gap) : c * (w + gap) + w] = picture
+    return grid, rows, columns, h, w
+
+
+def _grid_figure(images, captions=None, columns=10, title=None, scale=3, caption_size=11):
+    grid, rows, columns, h, w = picture_grid(images, columns, scale=scale)
+    figure = go.Figure(go.Image(z=grid, hoverinfo="skip"))
+    if captions is not None:
+        for i, caption in enumerate(captions):
+            r, c = divmod(i, columns)
+            figure.add_annotation(
+                x=c * (w + GAP) + w / 2, y=r * (h + GAP) + h, yshift=-2, text=str(caption), showarrow=False,
+                yanchor="top", font=dict(size=caption_size), bgcolor="rgba(255,255,255,0.75)",
+            )
+    figure.update_xaxes(visible=False)
+    figure.update_yaxes(visible=False)
+    figure.update_layout(
+        title=title, width=min(1000, 60 + grid.shape[1]), height=(40 if title else 10) + grid.shape[0] + 10,
+        margin=dict(l=5, r=5, t=40 if title else 5, b=5),
+    )
+    return figure
+
+
+def show_samples(dataset, per_class=1, columns=None, seed=0, title=None, predictions=None):
+    """A grid of ``per_class`` images of each class of ``dataset`` (an ``ImageSet``), captioned with labels.
+
+    ``predictions`` (one class index per image of ``dataset``) adds "label -> prediction" captions.
+    """
+    if len(dataset) == 0:
+        raise ValueError("the data set is empty: nothing to show")
+    shown = dataset.per_class(per_class, seed=seed) if per_class else dataset
+    captions = [dataset.classes[int(label)] for label in shown.labels]
+    if predictions is not None:
+        if per_class:
+            raise ValueError("pass per_class=0 with predictions, so every image has its prediction")
+        predictions = torch.as_tensor(predictions)
+        captions = [
+            f"{dataset.classes[int(t)]}→{dataset.classes[int(p)]}" if int(p) != int(t) else dataset.classes[int(t)]
+            for t, p in zip(shown.labels, predictions)
+        ]
+    columns = columns or min(len(shown), 13)
+    return _grid_figure(shown.images, captions, columns, title or dataset.name)
+
+
+def _to_pictures(tensors):
+    """Scale each map/filter to 0-255 on its own (so weak and strong ones are both visible)."""
+    flat = tensors.reshape(len(tensors), -1)
+    low, high = flat.min(1).values, flat.max(1).values
+    scaled = (tensors - low.view(-1, *[1] * (tensors.ndim - 1))) / (high - low + 1e-8).view(-1, *[1] * (tensors.ndim - 1))
+    return (scaled * 255).round().to(torch.uint8)
+
+
+def show_filters(conv_weight, columns=16, title="first-layer filters"):
+    """The filters of a first conv layer (``(out, 3, k, k)`` weights) as little colour pictures."""
+    weight = torch.as_tensor(conv_weight).detach().cpu().float()
+    if weight.ndim != 4 or weight.shape[1] != 3:
+        raise ValueError(f"expects first-layer weights of shape (out, 3, k, k), got {tuple(weight.shape)}")
+    return _grid_figure(_to_pictures(weight), None, columns, title, scale=max(1, 48 // weight.shape[-1]))
+
+
+def show_feature_maps(maps, columns=16, title="feature maps", limit=32):
+    """Feature maps ``(channels, H, W)`` of one image, each scaled to its own range, shown in grey."""
+    maps = torch.as_tensor(maps).detach().cpu().float()[:limit]
+    pictures = _to_pictures(maps)[:, None].repeat(1, 3, 1, 1)
+    return _grid_figure(pictures, None, columns, title, scale=max(1, 48 // maps.shape[-1]))
+
+
+def show_images(images, captions=None, columns=10, title=None):
+    """Any ``uint8`` ``(N, 3, H, W)`` images (or normalised float model inputs) as a captioned grid."""
+    images = torch.as_tensor(images)
+    if images.dtype != torch.uint8:
+        images = data.to_uint8(images)
+    return _grid_figure(images, captions, columns, title)
