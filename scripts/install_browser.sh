@@ -24,7 +24,9 @@ fi
 if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
     echo "installing Chromium with apt-get"
     # Debian's package is `chromium`; Ubuntu's `chromium-browser` is a snap wrapper that does not work in containers.
-    DEBIAN_FRONTEND=noninteractive apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium
+    # The emoji font only makes the screenshots show the widgets' icons (a timer, a trophy) instead of boxes.
+    DEBIAN_FRONTEND=noninteractive apt-get update -q &&
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium fonts-noto-color-emoji
     if path=$(find_chromium); then
         echo "Chromium installed: $path"
         exit 0

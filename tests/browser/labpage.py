@@ -7,6 +7,7 @@ notebook's model, which is exact, rather than scraping text. Widgets are clicked
 
 import itertools
 import json
+import re
 import time
 import urllib.request
 
@@ -45,6 +46,15 @@ _NOTEBOOK_STATE = """() => {
     cells: cells,
   };
 }"""
+
+
+def button(area, label):
+    """The visible button labelled exactly `label` inside `area`.
+
+    An icon puts its glyph (CSS content, a private-use character) and a space before the label's text."""
+    # escape by hand: re.escape also escapes spaces, which the browser's regular expressions reject
+    literal = re.sub(r"([.*+?^${}()|\[\]\\])", r"\\\1", label)
+    return area.get_by_role("button", name=re.compile(rf"^[^A-Za-z0-9]*{literal}\s*$"))
 
 
 class LabPage:

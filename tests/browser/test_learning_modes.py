@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
+from labpage import button
 import yaml
 
 pytestmark = pytest.mark.browser
@@ -50,14 +51,14 @@ def saved_progress(jupyter_server):
 def test_reveal_a_recall_card(lab, modes, jupyter_server):
     card = CONTENT["cards"][0]
     modes.get_by_role("tab", name="Recall cards").click()
-    assert plain(card["question"]) in modes.inner_text()
+    modes.get_by_text(plain(card["question"])).wait_for()
     assert plain(card["answer"]) not in modes.inner_text()
 
-    modes.get_by_role("button", name="Show answer").click()
+    button(modes, "Show answer").click()
     modes.get_by_text(plain(card["answer"])).wait_for()
     lab.screenshot("recall-card", modes)
 
-    modes.get_by_role("button", name="Got it").click()
+    button(modes, "Got it").click()
     modes.get_by_text(f"1 / {len(CONTENT['cards'])} cards known").wait_for()
     assert saved_progress(jupyter_server)["cards"] == {card["id"]: "known"}
 
@@ -67,17 +68,17 @@ def test_answer_the_quiz_right_then_wrong(lab, modes, jupyter_server):
     modes.get_by_role("tab", name="Quiz").click()
 
     modes.get_by_role("radio", name=right_option(first)["text"], exact=True).check()
-    modes.get_by_role("button", name="Check").click()
+    button(modes, "Check").click()
     feedback = modes.get_by_text("Right.")
     feedback.wait_for()
     assert plain(right_option(first)["explanation"]) in modes.inner_text()
     modes.get_by_text("Score: 1 / 1").wait_for()
 
-    modes.get_by_role("button", name="Next").click()
-    assert plain(second["question"]) in modes.inner_text()
+    button(modes, "Next").click()
+    modes.get_by_text(plain(second["question"])).wait_for()
     wrong = wrong_option(second)
     modes.get_by_role("radio", name=wrong["text"], exact=True).check()
-    modes.get_by_role("button", name="Check").click()
+    button(modes, "Check").click()
     modes.get_by_text("Not quite.").wait_for()
     text = modes.inner_text()
     assert plain(wrong["explanation"]) in text
@@ -94,10 +95,10 @@ def test_solve_every_challenge_and_earn_the_badge(lab, modes, jupyter_server):
     challenges = CONTENT["challenges"]
     modes.get_by_role("tab", name="Challenge").click()
     for number, challenge in enumerate(challenges, start=1):
-        modes.get_by_role("button", name=str(number), exact=True).click()
-        modes.get_by_role("button", name="Start").click()
+        button(modes, str(number)).click()
+        button(modes, "Start").click()
         modes.get_by_role("radio", name=right_option(challenge)["text"], exact=True).check()
-        modes.get_by_role("button", name="Submit").click()
+        button(modes, "Submit").click()
         modes.get_by_text(f"{number} / {len(challenges)} solved").wait_for()
     modes.get_by_text("Badge earned").wait_for()
     lab.screenshot("challenge-badge", modes)
