@@ -94,6 +94,11 @@ def test_validator_rejects_a_missing_explanation(good):
     assert any("no explanation" in p for p in validate_content(good))
 
 
+def test_validator_rejects_markdown_in_option_labels(good):
+    good["quiz"][0]["options"][0]["text"] = "`p.requires_grad = False`"
+    assert any("plain text" in p for p in validate_content(good))
+
+
 def test_validator_rejects_duplicate_ids(good):
     good["cards"][1]["id"] = good["cards"][0]["id"]
     assert any("duplicate ids" in p for p in validate_content(good))

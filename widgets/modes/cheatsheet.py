@@ -26,7 +26,7 @@ class CheatSheet(ipw.VBox):
         self.lesson_id = lesson_id
         self.title = title or sheet.get("title") or (f"Cheat sheet: {lesson_id}" if lesson_id else "Cheat sheet")
         self.body = ipw.HTML(self.to_html())
-        self.save_button = ipw.Button(description="Save printable page", icon="print", layout=ipw.Layout(width="auto"))
+        self.save_button = ipw.Button(description="Save printable page", layout=ipw.Layout(width="auto"))
         self.saved = ipw.HTML()
         self.save_button.on_click(lambda _: self._save())
         super().__init__([self.body, ipw.HBox([self.save_button]), self.saved])

@@ -103,6 +103,9 @@ def _options_problems(where, options, key_text=None):
             continue
         if not str(option.get("text", "")).strip():
             problems.append(f"{where}: option {k + 1} has no text")
+        elif "`" in str(option["text"]) or "\n" in str(option["text"]).strip():
+            # options are radio-button labels, shown as plain text
+            problems.append(f"{where}: option {k + 1} text must be one line of plain text (no backticks)")
         if not str(option.get("explanation", "")).strip():
             problems.append(f"{where}: option {k + 1} has no explanation")
         if "correct" in option and not isinstance(option["correct"], bool):

@@ -78,7 +78,7 @@ class Explain(ipw.VBox):
         item = prompt.item
         title = ipw.HTML(f"<b>Explain in your own words:</b> {md(item['prompt'])}")
         hint = ipw.HTML()
-        hint_button = ipw.Button(description="Hint", icon="lightbulb-o")
+        hint_button = ipw.Button(description="Hint")
         text = ipw.Textarea(value=prompt.text, placeholder="Write a few sentences, as if to a friend...", layout=ipw.Layout(width="100%", height="110px"))
         done = ipw.Button(description="Done: show checklist", button_style="primary", layout=ipw.Layout(width="auto"))
         boxes = [ipw.Checkbox(value=c in prompt.ticked, description=c, indent=False, layout=ipw.Layout(width="auto")) for c in prompt.concepts]

@@ -99,8 +99,8 @@ class _TransferBox(ipw.VBox):
         self.store = store
         self.on_change = on_change
         self.path = ipw.Text(value="my_progress.json", description="File:", layout=ipw.Layout(width="320px"))
-        self.export_button = ipw.Button(description="Export", icon="download")
-        self.import_button = ipw.Button(description="Import", icon="upload")
+        self.export_button = ipw.Button(description="Export")
+        self.import_button = ipw.Button(description="Import")
         self.upload = ipw.FileUpload(accept=".json", multiple=False, description="Upload and import", layout=ipw.Layout(width="auto"))
         self.message = ipw.HTML()
         self.export_button.on_click(lambda _: self.export())
@@ -174,7 +174,7 @@ class ProgressDashboard(ipw.VBox):
         self.lesson_ids = lesson_ids
         self.table = ipw.HTML()
         self.message = ipw.HTML()
-        self.refresh_button = ipw.Button(description="Refresh", icon="refresh")
+        self.refresh_button = ipw.Button(description="Refresh")
         self.refresh_button.on_click(lambda _: self.refresh(reload=True))
         self.transfer = _TransferBox(self.store, self.refresh)
         self.store.observe(self.refresh)
