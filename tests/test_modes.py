@@ -422,3 +422,43 @@ def test_content_dir_can_be_overridden(tmp_path, monkeypatch, store):
     monkeypatch.setenv("FTLAB_CONTENT", str(tmp_path))
     tab = widgets.learning_modes(LESSON, store=store)
     assert "No learning content" in tab.children[0].value
+
+
+def test_ticker_modes():
+    import threading
+
+    from widgets.modes.timer import Ticker
+
+    ticks, done = [], threading.Event()
+
+    def tick():
+        ticks.append(1)
+        if len(ticks) == 3:
+            done.set()
+            return False  # nothing left to show: the ticker stops itself
+        return True
+
+    ticker = Ticker(tick, interval=0.01, mode="thread")
+    ticker.start()
+    assert done.wait(5) and len(ticks) == 3
+    ticker._thread.join(5)
+    assert not ticker.active
+    silent = Ticker(lambda: ticks.append(1), interval=0.01, mode=None)
+    silent.start()  # a test or a non-interactive run: never ticks
+    assert not silent.active and len(ticks) == 3
+    outside_a_loop = Ticker(lambda: ticks.append(1), interval=0.01, mode="asyncio")
+    outside_a_loop.start()
+    assert not outside_a_loop.active
+
+
+def test_lock_file_fallback_without_fcntl(tmp_path, monkeypatch):
+    from widgets.modes import store as store_module
+
+    monkeypatch.setattr(store_module, "fcntl", None)  # as on Windows
+    path = tmp_path / "progress.json"
+    a, b = ProgressStore(path), ProgressStore(path)
+    a.record("01_why_fine_tune", "cards", "a", "known")
+    b.record("02_freezing_layers", "cards", "b", "known")
+    final = ProgressStore(path)
+    assert final.lessons() == ["01_why_fine_tune", "02_freezing_layers"]
+    assert not (tmp_path / "progress.json.lock").exists()  # released after every write
