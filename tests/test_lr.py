@@ -79,7 +79,7 @@ def test_range_test_restores_the_model_exactly_and_suggests_a_rate_it_tried():
     assert result.lrs[0] == pytest.approx(1e-5) and result.lrs == sorted(result.lrs)
     assert len(result.lrs) == len(result.losses) == len(result.smoothed) <= 40
     assert result.lrs[0] <= result.steepest <= result.lrs[-1]
-    assert result.suggestion <= result.min_over_10 * 1.0001
+    assert result.suggestion == result.min_over_10
     assert "restored" in result.message
 
 

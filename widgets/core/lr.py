@@ -127,16 +127,19 @@ class RangeTest:
 
     @property
     def suggestion(self):
-        """The more cautious of the two suggestions."""
-        return min(self.steepest, self.min_over_10)
+        """The rate to start from: a tenth of the rate with the lowest loss (the steepest point is noisier)."""
+        return self.min_over_10
 
 
-def lr_range_test(model, train, *, start=1e-6, end=1.0, steps=100, smoothing=0.9, batch_size=32, seed=0, augment=False):
+def lr_range_test(
+    model, train, *, start=1e-6, end=1.0, steps=100, smoothing=0.9, batch_size=32, seed=0, augment=False, stop=None
+):
     """Raise the rate from ``start`` to ``end`` exponentially, one batch per rate, and watch the loss.
 
     Stops early once the smoothed loss is 4x its best. Suggests the rate where the smoothed loss falls fastest
     (``steepest``) and a tenth of the rate at its minimum (``min_over_10``). The model's weights, BatchNorm
-    statistics and train/eval modes are restored exactly afterwards: the test only looks.
+    statistics and train/eval modes are restored exactly afterwards: the test only looks. ``stop``: a
+    ``threading.Event`` that ends the test early.
     """
     start, end = check_lr(start, "start rate"), check_lr(end, "end rate")
     if end <= start:
@@ -161,7 +164,7 @@ def lr_range_test(model, train, *, start=1e-6, end=1.0, steps=100, smoothing=0.9
         value = average / (1 - smoothing ** len(losses))  # bias-corrected, as Adam does
         smoothed.append(value)
         best = min(best, value)
-        if value > 4 * best and len(losses) > 3:
+        if (value > 4 * best and len(losses) > 3) or (stop is not None and stop.is_set()):
             trainer.stop()
 
     try:

@@ -1,0 +1,124 @@
+"""Run a training job in a background thread, with Start and Stop buttons, a progress bar and a status line.
+
+A long loop in a notebook cell blocks every widget until it ends; a thread keeps the kernel responsive, so the
+plots update live and the Stop button works. ``run_sync`` runs the same job in the calling thread, for lesson
+cells executed top to bottom without clicks.
+
+    runner = BackgroundRunner(job, on_done=show)      # job(progress, stop_event) -> result
+    runner.start()                                    # or: runner.run_sync()
+"""
+
+import threading
+import traceback
+
+import ipywidgets as ipw
+
+from ..core.training import TrainingError
+
+
+def friendly(error):
+    """A one-line message for the learner: our own errors as they are, anything else with its type."""
+    if isinstance(error, TrainingError):
+        return str(error)
+    if isinstance(error, (ValueError, TypeError)):
+        return f"{type(error).__name__}: {error}"
+    return f"Something went wrong ({type(error).__name__}: {error}). The model is unchanged; try other settings."
+
+
+class BackgroundRunner(ipw.HBox):
+    """Start/Stop buttons, a progress bar and a status line around ``job(progress, stop_event)``.
+
+    ``progress(fraction, text="")`` updates the bar; the job should end soon after ``stop_event`` is set.
+    ``on_done(result)`` runs after a successful job (in the job's thread) and may return the status message;
+    errors are shown in the status line,
+    never raised into the notebook. A second Start while a job runs is ignored, with a message.
+    """
+
+    def __init__(self, job, on_done=None, start_label="Train", start_icon="play"):
+        self.job = job
+        self.on_done = on_done
+        self.start_button = ipw.Button(description=start_label, icon=start_icon, button_style="primary")
+        self.stop_button = ipw.Button(description="Stop", icon="stop", disabled=True)
+        self.bar = ipw.FloatProgress(value=0, min=0, max=1, layout=ipw.Layout(width="200px"))
+        self.status = ipw.HTML("")
+        self.start_button.on_click(lambda _: self.start())
+        self.stop_button.on_click(lambda _: self.stop())
+        self._thread = None
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+        self.result = None
+        self.error = None
+        super().__init__([self.start_button, self.stop_button, self.bar, self.status])
+
+    @property
+    def running(self):
+        return self._thread is not None and self._thread.is_alive()
+
+    @property
+    def stop_event(self):
+        return self._stop
+
+    def say(self, text, colour="#444"):
+        self.status.value = f'<span style="color:{colour}">{text}</span>'
+
+    def progress(self, fraction, text=""):
+        self.bar.value = max(0.0, min(1.0, float(fraction)))
+        if text:
+            self.say(text)
+
+    def _run(self):
+        self.result, self.error = None, None
+        try:
+            result = self.job(self.progress, self._stop)
+            self.result = result
+            message = self.on_done(result) if self.on_done is not None else None
+            if not self._stop.is_set():
+                self.bar.value = 1.0
+            self.say(message or ("Stopped." if self._stop.is_set() else "Done."))
+        except Exception as error:  # shown in the widget: a learner never sees a traceback
+            self.error = error
+            self.traceback = traceback.format_exc()
+            self.say(friendly(error), colour="#c0392b")
+        finally:
+            self.start_button.disabled = False
+            self.stop_button.disabled = True
+
+    def _begin(self):
+        with self._lock:
+            if self.running:
+                self.say("Already running: wait for it to finish or press Stop first.", colour="#b9770e")
+                return False
+            self._stop.clear()
+            self.bar.value = 0
+            self.start_button.disabled = True
+            self.stop_button.disabled = False
+            self.say("Running...")
+            return True
+
+    def start(self):
+        """Start the job in a background thread; returns False (and says so) if one is already running."""
+        if not self._begin():
+            return False
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+        return True
+
+    def run_sync(self):
+        """Run the job here and now (no thread) and return its result; errors are shown, not raised."""
+        if not self._begin():
+            return None
+        self._thread = None
+        self._run()
+        return self.result
+
+    def stop(self):
+        """Ask the running job to stop after its current step."""
+        if self.running:
+            self._stop.set()
+            self.say("Stopping...")
+
+    def wait(self, timeout=None):
+        """Block until the background job ends (tests and scripts)."""
+        if self._thread is not None:
+            self._thread.join(timeout)
+        return self.result
