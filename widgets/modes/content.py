@@ -45,6 +45,10 @@ DEFAULT_TIME_LIMIT = 120  # seconds per challenge problem
 DEFAULT_ATTEMPTS = 2
 
 
+# libyaml's loader when PyYAML was built with it (about 8x faster), else the pure-Python one; both are safe loaders
+_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 class ContentError(ValueError):
     """A content file is missing or does not follow the schema; the message says what to fix."""
 
@@ -74,7 +78,7 @@ def load_lesson_content(lesson_id, directory=None, validate=True):
     key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size, validate)
     if key not in _cache:  # progress bars re-read every lesson after each answer: parse each file once
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+            data = yaml.load(path.read_text(encoding="utf-8"), Loader=_SafeLoader)
         except (yaml.YAMLError, UnicodeDecodeError) as err:
             raise ContentError(f"{path.name} is not valid YAML: {err}") from None
         if validate:
