@@ -362,7 +362,7 @@ def test_progress_widgets_count_and_update_live(content, store, tmp_path, monkey
     quiz.check_button.click()
     assert f"quiz 1/{len(content['quiz'])}" in view.lesson_html.value
     dashboard = widgets.ProgressDashboard(store)
-    assert LESSON in dashboard.table.value
+    assert "02 Freezing layers" in dashboard.table.value and "challenges 0/4" in dashboard.table.value
     monkeypatch.chdir(tmp_path)
     dashboard.transfer.export_button.click()
     assert "Exported" in dashboard.transfer.message.value and (tmp_path / "my_progress.json").exists()

@@ -25,6 +25,7 @@ class LessonSummary:
     practice_total: int
     explains_done: int
     explains_total: int
+    title: str = ""
 
     @property
     def done(self):
@@ -68,6 +69,7 @@ def summarize(lesson_id, content, record):
         practice_total=len(content["practice"]),
         explains_done=count("explain", lambda v: isinstance(v, dict) and bool(str(v.get("text", "")).strip())),
         explains_total=len(content["explain"]),
+        title=str(content.get("title", lesson_id)),
     )
 
 
@@ -192,7 +194,8 @@ class ProgressDashboard(ipw.VBox):
         rows = []
         for s in self.summaries:
             rows.append(
-                f"<tr><td style='padding-right:12px'><code>{html.escape(s.lesson_id)}</code></td><td>{_bar(s.fraction, 160)}</td>"
+                f"<tr><td style='padding-right:12px' title='{html.escape(s.lesson_id)}'>{html.escape(s.lesson_id[:2])} "
+                f"{html.escape(s.title)}</td><td>{_bar(s.fraction, 160)}</td>"
                 f"<td style='padding-left:12px;font-size:90%'>{html.escape(s.line())}</td></tr>"
             )
         summaries = self.summaries
