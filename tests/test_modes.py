@@ -260,6 +260,9 @@ def test_explain_suggests_concepts_and_the_learner_decides(content):
     assert prompt.score == (3, 4)
     with pytest.raises(ValueError, match="unknown concept"):
         prompt.tick("nonsense")
+    # editing and submitting again keeps the learner's choices
+    prompt.submit(text + " It keeps the features and trains faster.")
+    assert prompt.ticked == [c["concept"] for c in item["concepts"][1:]]
 
 
 def test_explain_stores_text_and_never_runs_it(content, store, tmp_path):

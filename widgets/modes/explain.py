@@ -18,6 +18,7 @@ class ExplainPrompt:
         self.concepts = [c["concept"] for c in item["concepts"]]
         self.ticked = [c for c in self.concepts if c in set(ticked)]
         self.submitted = bool(text)
+        self.dismissed = set()  # concepts the learner unticked: never pre-ticked again
 
     def suggestions(self, text=None):
         """Concepts whose keywords (whole words or phrases, any case) appear in the text."""
@@ -31,19 +32,27 @@ class ExplainPrompt:
         return found
 
     def submit(self, text):
-        """Keep the text (as plain text: it is never evaluated) and pre-tick the suggested concepts."""
+        """Keep the text (as plain text: it is never evaluated) and pre-tick the suggested concepts.
+
+        Submitting again (after editing) keeps what the learner ticked, and never re-ticks a concept the
+        learner unticked: the learner decides."""
         self.text = str(text)
         self.submitted = True
-        self.ticked = self.suggestions()
+        suggested = [c for c in self.suggestions() if c not in self.dismissed]
+        self.ticked = [c for c in self.concepts if c in self.ticked or c in suggested]
         return list(self.ticked)
 
     def tick(self, concept, on=True):
         if concept not in self.concepts:
             raise ValueError(f"unknown concept {concept!r}; the checklist is: {', '.join(self.concepts)}")
-        if on and concept not in self.ticked:
-            self.ticked.append(concept)
-        elif not on and concept in self.ticked:
-            self.ticked.remove(concept)
+        if on:
+            self.dismissed.discard(concept)
+            if concept not in self.ticked:
+                self.ticked.append(concept)
+        else:
+            self.dismissed.add(concept)
+            if concept in self.ticked:
+                self.ticked.remove(concept)
         self.ticked = [c for c in self.concepts if c in self.ticked]
 
     def untick(self, concept):
