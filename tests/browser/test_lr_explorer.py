@@ -1,0 +1,57 @@
+"""The learning-rate lesson's LRExplorer, driven in a real browser: type rates, press Train, and the loss plot
+shows one line per rate (the plot is plotly's FigureWidget, drawn by the browser)."""
+
+import re
+from pathlib import Path
+
+import pytest
+from labpage import button
+
+pytestmark = pytest.mark.browser
+
+REPO = Path(__file__).resolve().parents[2]
+LESSON = "course/04_learning_rate.ipynb"
+EXPLORER_CELL = "LRExplorer("
+RATES = ["0.0001", "0.003", "0.3"]
+LABELS = {"lr 1e-4", "lr 3e-3", "lr 3e-1"}  # how the plot's legend names them
+
+
+def text_input(area, label):
+    """The text box of an ipywidgets Text/IntText whose description is `label`."""
+    return area.locator(".widget-text, .widget-inline-hbox").filter(
+        has=area.page.locator(f"label:text-is('{label}')")
+    ).locator("input").first
+
+
+@pytest.fixture
+def explorer(lab):
+    if not (REPO / LESSON).exists():
+        pytest.skip(f"{LESSON} is not written yet")
+    lab.open(LESSON)
+    lab.run_through(EXPLORER_CELL, timeout=240)
+    lab.wait_for_widgets()
+    assert lab.problems() == []
+    output = lab.cell_output(EXPLORER_CELL)
+    output.locator(".js-plotly-plot").first.wait_for()
+    return output
+
+
+def legend(plot):
+    return [re.sub(r" \((best|diverged)\)", "", name) for name in plot.locator(".legendtext").all_text_contents()]
+
+
+def test_a_comparison_draws_one_loss_curve_per_rate(lab, explorer):
+    text_input(explorer, "rates").fill(", ".join(RATES))
+    steps = text_input(explorer, "steps")
+    steps.fill("8")
+    steps.press("Tab")  # an IntText sends its value when it loses focus
+    button(explorer, "Train").click()
+    explorer.get_by_text(f"Trained {len(RATES)} rates").wait_for(timeout=120_000)
+
+    loss_plot = explorer.locator(".js-plotly-plot").first
+    lab.page.wait_for_function(
+        "([plot, n]) => plot.querySelectorAll('.scatterlayer .trace').length === n",
+        arg=[loss_plot.element_handle(), len(RATES)],
+    )
+    assert set(legend(loss_plot)) == LABELS
+    lab.screenshot("lr-explorer", explorer)
