@@ -465,3 +465,11 @@ def test_lock_file_fallback_without_fcntl(tmp_path, monkeypatch):
     final = ProgressStore(path)
     assert final.lessons() == ["01_why_fine_tune", "02_freezing_layers"]
     assert not (tmp_path / "progress.json.lock").exists()  # released after every write
+
+
+def test_content_text_cannot_inject_markup():
+    from widgets.modes._html import md
+
+    html = md("Use `x<y>` **now**\n```python\nif a < b:\n    pass\n```\n<script>alert(1)</script>")
+    assert "<script>" not in html and "&lt;script&gt;" in html
+    assert "<code>x&lt;y&gt;</code>" in html and "<b>now</b>" in html and "if a &lt; b:\n    pass</pre>" in html

@@ -6,6 +6,7 @@ import re
 _FENCE = re.compile(r"```[a-z]*\n(.*?)```", re.S)
 _CODE = re.compile(r"`([^`]+)`")
 _BOLD = re.compile(r"\*\*([^*]+)\*\*")
+_PRE_STYLE = "background:#f6f8fa;padding:6px 8px;border-radius:4px;margin:4px 0"
 
 
 def md(text):
@@ -17,7 +18,7 @@ def md(text):
     blocks = []
 
     def keep_block(match):
-        blocks.append(f"<pre style='background:#f6f8fa;padding:6px 8px;border-radius:4px;margin:4px 0'>{html.escape(match.group(1).rstrip(), quote=False)}</pre>")
+        blocks.append(code_block(match.group(1)))
         return f"\x00{len(blocks) - 1}\x00"
 
     text = _FENCE.sub(keep_block, text)
@@ -29,7 +30,7 @@ def md(text):
 
 
 def code_block(code):
-    return f"<pre style='background:#f6f8fa;padding:6px 8px;border-radius:4px;margin:4px 0'>{html.escape(str(code).rstrip())}</pre>"
+    return f"<pre style='{_PRE_STYLE}'>{html.escape(str(code).rstrip(), quote=False)}</pre>"
 
 
 def note(text, kind="info"):

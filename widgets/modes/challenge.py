@@ -161,7 +161,8 @@ class Challenge(ipw.VBox):
         self.again_button.on_click(lambda _: self._again())
         buttons = ipw.HBox([self.start_button, self.pause_button, self.submit_button, self.hint_button, self.again_button])
         super().__init__(
-            [self.header, self.picker, self.clock_label, self.problem, self.options, buttons, self.hint, self.feedback, self.badge]
+            [self.header, self.picker, self.clock_label, self.problem, self.options, buttons,
+             self.hint, self.feedback, self.badge]
         )
         self._show()
 

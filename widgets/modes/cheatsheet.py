@@ -34,7 +34,8 @@ class CheatSheet(ipw.VBox):
     def to_html(self):
         points = "".join(f"<li>{md(p)}</li>" for p in self.sheet["points"])
         snippets = "".join(
-            f"<div style='margin-top:4px'><b>{html.escape(s['title'])}</b>{code_block(s['code'])}</div>" for s in self.sheet["code"]
+            f"<div style='margin-top:4px'><b>{html.escape(s['title'])}</b>{code_block(s['code'])}</div>"
+            for s in self.sheet["code"]
         )
         return f"<div style='font-size:95%'><b>{html.escape(self.title)}</b><ul>{points}</ul>{snippets}</div>"
 

@@ -88,17 +88,29 @@ class Explain(ipw.VBox):
         title = ipw.HTML(f"<b>Explain in your own words:</b> {md(item['prompt'])}")
         hint = ipw.HTML()
         hint_button = ipw.Button(description="Hint")
-        text = ipw.Textarea(value=prompt.text, placeholder="Write a few sentences, as if to a friend...", layout=ipw.Layout(width="100%", height="110px"))
+        text = ipw.Textarea(
+            value=prompt.text,
+            placeholder="Write a few sentences, as if to a friend...",
+            layout=ipw.Layout(width="100%", height="110px"),
+        )
         done = ipw.Button(description="Done: show checklist", button_style="primary", layout=ipw.Layout(width="auto"))
-        boxes = [ipw.Checkbox(value=c in prompt.ticked, description=c, indent=False, layout=ipw.Layout(width="auto")) for c in prompt.concepts]
+        boxes = [
+            ipw.Checkbox(value=c in prompt.ticked, description=c, indent=False, layout=ipw.Layout(width="auto"))
+            for c in prompt.concepts
+        ]
         intro = ipw.HTML("<i>Tick each idea you covered. Words in your text pre-tick some; you decide.</i>")
         checklist = ipw.VBox([intro] + boxes)
         score = ipw.HTML()
         updating = [False]
 
         def show_score():
+            if not prompt.submitted:
+                score.value = ""
+                return
             covered, total = prompt.score
-            score.value = note(f"You covered <b>{prompt.summary()}</b>." + (" All of them." if covered == total else ""), "good" if covered == total else "info") if prompt.submitted else ""
+            everything = covered == total
+            text = f"You covered <b>{prompt.summary()}</b>." + (" All of them." if everything else "")
+            score.value = note(text, "good" if everything else "info")
 
         def on_done(_):
             if not text.value.strip():
@@ -134,7 +146,8 @@ class Explain(ipw.VBox):
         # the checklist appears only once the learner has written something
         panel = ipw.VBox(before_checklist + ([checklist] if prompt.submitted else []) + [score],
                          layout=ipw.Layout(border="1px solid #dadce0", padding="6px", margin="0 0 8px 0"))
-        panel.text, panel.done_button, panel.boxes, panel.checklist, panel.score = text, done, boxes, checklist, score  # handles for tests
+        # handles for tests, which click and type like a learner
+        panel.text, panel.done_button, panel.boxes, panel.checklist, panel.score = text, done, boxes, checklist, score
         return panel
 
     def _save(self, prompt):

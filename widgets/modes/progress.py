@@ -103,7 +103,9 @@ class _TransferBox(ipw.VBox):
         self.path = ipw.Text(value="my_progress.json", description="File:", layout=ipw.Layout(width="320px"))
         self.export_button = ipw.Button(description="Export")
         self.import_button = ipw.Button(description="Import")
-        self.upload = ipw.FileUpload(accept=".json", multiple=False, description="Upload and import", layout=ipw.Layout(width="auto"))
+        self.upload = ipw.FileUpload(
+            accept=".json", multiple=False, description="Upload and import", layout=ipw.Layout(width="auto")
+        )
         self.message = ipw.HTML()
         self.export_button.on_click(lambda _: self.export())
         self.import_button.on_click(lambda _: self.import_from_path())

@@ -160,7 +160,8 @@ class Quiz(ipw.VBox):
         self.feedback.value = ""
         if item is None:
             right, answered = self.session.score
-            self.question.value = note(f"Quiz done: <b>{right} / {answered}</b> right. <b>Start over</b> to try again.", "good" if right == answered else "info")
+            text = f"Quiz done: <b>{right} / {answered}</b> right. <b>Start over</b> to try again."
+            self.question.value = note(text, "good" if right == answered else "info")
             self.children = [self.score_label, self.question, self.feedback, self.buttons]
         else:
             n = self.session.index + 1
