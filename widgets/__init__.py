@@ -66,7 +66,9 @@ _EXPORTS = {
     "ProgressStore": ".modes.store",
     "learning_modes": ".modes.lesson",
     "load_lesson_content": ".modes.content",
-    # --- capstone: core.recipe, ui.recipe_builder ---
+    # --- start here and capstone (lead): core.zoo, core.recipe, ui.recipe_builder ---
+    "weights_status": ".core.zoo",
+    "pick_device": ".core.training",
     "Recipe": ".core.recipe",
     "recipe_code": ".core.recipe",
     "RecipeBuilder": ".ui.recipe_builder",

@@ -281,3 +281,53 @@ def measure(model, image_size=None, batch_size=1, repeats=2):
         model.train(was_training)
     parameters = sum(p.numel() for p in model.parameters())
     return ModelStats(name, parameters, size, min(times), batch_size, image_size)
+
+
+class WeightsStatus(typing.NamedTuple):
+    """Which pre-trained weights one model can have on this machine, right now."""
+
+    name: str
+    available: bool
+    detail: str  # a plain sentence: where the weights come from, or why there are none
+
+
+def _reachable(url, timeout):
+    """True when ``url`` answers a HEAD request within ``timeout`` seconds (the file is not downloaded)."""
+    host = urllib.parse.urlparse(url).netloc
+    if host in _unreachable_hosts:
+        return False
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, method="HEAD"), timeout=timeout):
+            return True
+    except urllib.error.HTTPError:  # the host answered, but not with the file
+        return False
+    except OSError:
+        _unreachable_hosts.add(host)
+        return False
+
+
+def weights_status(names=ARCHITECTURES, *, check_download=True, timeout=3.0, mirror=None):
+    """For each model name: are pre-trained weights here (course model, torch cache) or downloadable now?
+
+    Nothing is built or downloaded: a cached file is looked for, and the download address is only asked
+    whether it answers. Offline, an unreachable host is asked once, so this returns at once.
+    """
+    statuses = []
+    for name in names:
+        _check_name(name)
+        if name == "course":
+            from .checkpoint import course_model_info
+
+            statuses.append(WeightsStatus(name, True, course_model_info()["description"]))
+            continue
+        path = weights_path(name)
+        if os.path.exists(path):
+            statuses.append(WeightsStatus(name, True, f"ImageNet weights in the torch cache ({os.path.basename(path)})"))
+            continue
+        base = mirror or os.environ.get(MIRROR_ENV)
+        url = base.rstrip("/") + "/" + os.path.basename(path) if base else _torchvision_weights(name).url
+        if check_download and _reachable(url, timeout):
+            statuses.append(WeightsStatus(name, True, f"ImageNet weights downloadable from {urllib.parse.urlparse(url).netloc}"))
+        else:
+            statuses.append(WeightsStatus(name, False, "no ImageNet weights here (offline): random weights only"))
+    return statuses
