@@ -1,0 +1,124 @@
+"""Real photos when they can be had, the bundled Digits-M task when they cannot.
+
+The photo set is the "ants and bees" set of PyTorch's transfer-learning tutorial (about 400 photos, 45 MB):
+small enough for a classroom network, and a classic first fine-tuning task. It is downloaded with
+torchvision's own download helper; with no network (or a broken download) the course says so and falls back
+to the Digits-M task that ships with the package. Nothing fails: ``load_photos()`` always returns a task.
+
+    task = load_photos()
+    task.source     # "photos" or "digits-m"
+    task.message    # says plainly which data is in use, and why
+"""
+
+import os
+import socket
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image, UnidentifiedImageError
+
+from widgets.core import data
+
+PHOTOS_URL = "https://download.pytorch.org/tutorial/hymenoptera_data.zip"
+FOLDER = "hymenoptera_data"  # what the archive unpacks to: train/ and val/, one folder per class
+DOWNLOAD_TIMEOUT = 10  # seconds without an answer before we give up and use the bundled data
+EXTENSIONS = (".jpg", ".jpeg", ".png")
+
+
+@dataclass
+class PhotoTask:
+    train: data.ImageSet
+    test: data.ImageSet
+    source: str  # "photos" or "digits-m"
+    message: str
+
+
+def default_root():
+    """Where downloaded photos live: ``$FTLAB_DATA`` or ``~/.cache/fine-tuning-lab``."""
+    return Path(os.environ.get("FTLAB_DATA") or Path.home() / ".cache" / "fine-tuning-lab")
+
+
+def _square(image, size):
+    """Centre-crop to a square, then shrink to ``size`` x ``size`` (RGB uint8, channels first)."""
+    image = image.convert("RGB")
+    w, h = image.size
+    side = min(w, h)
+    left, top = (w - side) // 2, (h - side) // 2
+    image = image.crop((left, top, left + side, top + side)).resize((size, size), Image.BILINEAR)
+    return torch.from_numpy(np.asarray(image).copy()).permute(2, 0, 1)
+
+
+def read_image_folder(folder, size=32, name=None):
+    """An ``ImageSet`` from ``folder/<class>/<image>`` (classes sorted by name, like torchvision's ImageFolder)."""
+    folder = Path(folder)
+    classes = sorted(p.name for p in folder.iterdir() if p.is_dir()) if folder.is_dir() else []
+    images, labels, skipped = [], [], 0
+    for label, cls in enumerate(classes):
+        for path in sorted((folder / cls).iterdir()):
+            if path.suffix.lower() not in EXTENSIONS:
+                continue
+            try:
+                with Image.open(path) as image:
+                    images.append(_square(image, size))
+            except (UnidentifiedImageError, OSError):
+                skipped += 1  # a damaged photo is left out, not fatal
+                continue
+            labels.append(label)
+    if not images:
+        raise ValueError(f"no readable images under {folder} (expected {folder}/<class>/<image>.jpg)")
+    result = data.ImageSet(torch.stack(images), torch.tensor(labels), classes, name or folder.name)
+    result.skipped = skipped
+    return result
+
+
+def download_photos(root=None, url=None, timeout=DOWNLOAD_TIMEOUT):
+    """Download and unpack the photo archive into ``root`` (torchvision's helper); return the unpacked folder."""
+    from torchvision.datasets.utils import download_and_extract_archive
+
+    root = Path(root or default_root())
+    folder = root / FOLDER
+    if (folder / "train").is_dir() and (folder / "val").is_dir():
+        return folder  # already here: no network needed
+    previous = socket.getdefaulttimeout()
+    socket.setdefaulttimeout(timeout)  # torchvision's urlopen has no timeout of its own
+    try:
+        download_and_extract_archive(url or PHOTOS_URL, download_root=str(root), remove_finished=True)
+    finally:
+        socket.setdefaulttimeout(previous)
+    if not (folder / "train").is_dir():
+        raise ValueError(f"the archive did not contain {FOLDER}/train")
+    return folder
+
+
+def load_photos(root=None, download=True, size=32, url=None, timeout=DOWNLOAD_TIMEOUT, n_per_class=10):
+    """The real-photo task if it is on disk or can be downloaded, else the bundled Digits-M task.
+
+    ``size``: the photos' side in pixels (32 for the course model). ``n_per_class``: labelled images per
+    class in the Digits-M fallback.
+    """
+    root = Path(root or default_root())
+    folder = root / FOLDER
+    reason = ""
+    try:
+        if not (folder / "train").is_dir():
+            if not download:
+                raise FileNotFoundError(f"no photos in {root} and download=False")
+            folder = download_photos(root, url=url, timeout=timeout)
+        train = read_image_folder(folder / "train", size, "ants and bees (train)")
+        test = read_image_folder(folder / "val", size, "ants and bees (test)")
+        return PhotoTask(
+            train, test, "photos",
+            f"Using real photos: {len(train)} training and {len(test)} test images of "
+            f"{' and '.join(train.classes)} (the ants-and-bees set), shrunk to {size}x{size}.",
+        )
+    except (OSError, ValueError, zipfile.BadZipFile, RuntimeError) as error:  # no network, bad archive ...
+        reason = f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else 'no details'}"
+    train, test = data.target_task(n_per_class=n_per_class)
+    return PhotoTask(
+        train, test, "digits-m",
+        f"Real photos are not available here ({reason}), so this uses the bundled Digits-M task "
+        f"({n_per_class} labelled images per class). Everything works the same way.",
+    )
