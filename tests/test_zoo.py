@@ -186,8 +186,6 @@ def test_an_unreachable_host_is_tried_once():
     assert "could not be reached earlier in this session" in second.weights_info
 
 
-@pytest.mark.skipif(not os.path.exists(os.path.join(os.path.dirname(zoo.__file__), "..", "assets", "course_cnn.pt")),
-                    reason="TEMPORARY: the course checkpoint is not built yet")
 def test_course_model_says_what_it_was_trained_on():
     model = zoo.load_pretrained("course", num_classes=10)
     assert model.num_classes == 10
