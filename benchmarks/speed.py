@@ -1,6 +1,6 @@
 """How fast the training engine is, measured (nothing here is a hard-coded number).
 
-    python benchmarks/speed.py [--json FILE] [--steps 200] [--repeats 3]
+    python benchmarks/speed.py [--json FILE] [--steps 200] [--repeats 3] [--threads N] [--device cpu]
 
 Measures, on the course CNN and 500 Digits-M images (50 per class), batch 32:
 
@@ -13,6 +13,7 @@ Measures, on the course CNN and 500 Digits-M images (50 per class), batch 32:
 - ``lr_finder_restores_weights``: the LR range test leaves every weight and statistic bit-for-bit unchanged.
 
 Each timing is the best of ``--repeats`` runs (the machine is shared; the best run is the least disturbed).
+Everything runs on the CPU unless ``--device`` names another (the goals are about a laptop CPU).
 """
 
 import argparse
@@ -37,6 +38,7 @@ GOALS = {
     "trainer_overhead_ratio": ("<=", 1.10),
     "lr_finder_restores_weights": ("==", True),
 }
+DEVICE = "cpu"
 LRS = [1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1, 3e-1]
 
 
@@ -78,7 +80,7 @@ def frozen_backbone(model):
 def measure_cache(model, train, test, steps, repeats):
     def run(cache):
         m = frozen_backbone(model)
-        Trainer(m, train, lr=1e-2, augment=False, cache=cache).fit(steps, eval_every=0)
+        Trainer(m, train, lr=1e-2, augment=False, cache=cache, device=DEVICE).fit(steps, eval_every=0)
         return m
 
     t_recompute, m1 = best_of(repeats, lambda: run(False))
@@ -105,12 +107,14 @@ def measure_sweep(model, train, test, steps, repeats):
         heads = []
         for lr in LRS:
             h = copy.deepcopy(head)
-            Trainer(h, data, lr=lr, augment=False).fit(steps, eval_every=0)
+            Trainer(h, data, lr=lr, augment=False, device=DEVICE).fit(steps, eval_every=0)
             heads.append(h)
         return heads
 
     t_seq, heads = best_of(repeats, one_after_another)
-    t_vmap, result = best_of(repeats, lambda: sweep(head, data, (test_feats, test.labels), LRS, steps, method="vmap"))
+    t_vmap, result = best_of(
+        repeats, lambda: sweep(head, data, (test_feats, test.labels), LRS, steps, method="vmap", device=DEVICE)
+    )
     acc_seq = [round(evaluate(h, (test_feats, test.labels)), 4) for h in heads]
     return {
         "lrs": LRS,
@@ -123,16 +127,16 @@ def measure_sweep(model, train, test, steps, repeats):
 
 
 def measure_overhead(model, train, steps, repeats):
-    x, y = train.tensors()
+    x, y = (t.to(DEVICE) for t in train.tensors())
 
     def hand_written():
-        m = copy.deepcopy(model).train()
+        m = copy.deepcopy(model).to(DEVICE).train()
         opt = torch.optim.Adam(m.parameters(), lr=1e-3)
         g = torch.Generator().manual_seed(0)
         order, cursor, losses = None, 0, []
         for _ in range(steps):
             if order is None or cursor + 32 > len(y):
-                order, cursor = torch.randperm(len(y), generator=g), 0
+                order, cursor = torch.randperm(len(y), generator=g).to(DEVICE), 0
             idx = order[cursor : cursor + 32]
             cursor += 32
             loss = F.cross_entropy(m(x[idx]), y[idx])
@@ -143,7 +147,7 @@ def measure_overhead(model, train, steps, repeats):
         return losses
 
     def ours():
-        return Trainer(copy.deepcopy(model), train, lr=1e-3, augment=False).fit(steps, eval_every=0).loss
+        return Trainer(copy.deepcopy(model), train, lr=1e-3, augment=False, device=DEVICE).fit(steps, eval_every=0).loss
 
     # interleave the two so that a burst of load from elsewhere hits both alike
     t_hand, t_ours = [], []
@@ -164,7 +168,7 @@ def measure_overhead(model, train, steps, repeats):
 def measure_finder(model, train):
     m = copy.deepcopy(model).train()
     before = {k: v.clone() for k, v in m.state_dict().items()}
-    result = lr_range_test(m, train, start=1e-6, end=1.0, steps=60)
+    result = lr_range_test(m, train, start=1e-6, end=1.0, steps=60, device=DEVICE)
     restored = all(torch.equal(before[k], v) for k, v in m.state_dict().items()) and m.training
     return {"lr_finder_restores_weights": bool(restored), "lr_finder_suggestion": result.suggestion}
 
@@ -179,10 +183,17 @@ def main(argv=None):
     parser.add_argument("--json", help="write the results to this file")
     parser.add_argument("--steps", type=int, default=200)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--threads", type=int, help="torch threads (default: PyTorch's choice)")
+    parser.add_argument("--device", default="cpu", help="cpu (default), cuda or mps")
     args = parser.parse_args(argv)
+    global DEVICE
+    DEVICE = args.device
+    if args.threads:
+        torch.set_num_threads(args.threads)
 
     model, train, test, weights = course_model_and_data()
-    results = {"model": weights, "images": len(train), "steps": args.steps, "threads": torch.get_num_threads()}
+    results = {"model": weights, "images": len(train), "steps": args.steps, "threads": torch.get_num_threads(),
+               "device": DEVICE}
     results.update(measure_cache(model, train, test, args.steps, args.repeats))
     results.update(measure_sweep(model, train, test, args.steps, args.repeats))
     results.update(measure_overhead(model, train, min(args.steps, 100), args.repeats))

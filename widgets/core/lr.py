@@ -132,7 +132,8 @@ class RangeTest:
 
 
 def lr_range_test(
-    model, train, *, start=1e-6, end=1.0, steps=100, smoothing=0.9, batch_size=32, seed=0, augment=False, stop=None
+    model, train, *, start=1e-6, end=1.0, steps=100, smoothing=0.9, batch_size=32, seed=0, augment=False, stop=None,
+    device=None,
 ):
     """Raise the rate from ``start`` to ``end`` exponentially, one batch per rate, and watch the loss.
 
@@ -175,6 +176,7 @@ def lr_range_test(
             batch_size=batch_size,
             seed=seed,
             augment=augment,
+            device=device,
             schedule=lambda optimizer: torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: factor**s),
         )
         history = trainer.fit(steps, callback=watch, eval_every=steps)
@@ -265,6 +267,7 @@ def sweep(
     method="auto",
     callback=None,
     stop=None,
+    device=None,
 ):
     """Train a copy of ``model`` per learning rate (same start, same batches) and compare them.
 
@@ -287,20 +290,21 @@ def sweep(
         method = "vmap" if vmappable else "sequential"
     started = time.perf_counter()
     if method == "vmap":
-        result = _sweep_vmap(model, train, val, lrs, steps, source, batch_size, seed, callback, stop)
+        result = _sweep_vmap(model, train, val, lrs, steps, source, batch_size, seed, callback, stop, device)
     else:
-        result = _sweep_sequential(model, train, val, lrs, steps, source, batch_size, seed, augment, callback, stop)
+        result = _sweep_sequential(model, train, val, lrs, steps, source, batch_size, seed, augment, callback, stop, device)
     result.seconds = time.perf_counter() - started
     return result
 
 
-def _sweep_sequential(model, train, val, lrs, steps, source, batch_size, seed, augment, callback, stop):
+def _sweep_sequential(model, train, val, lrs, steps, source, batch_size, seed, augment, callback, stop, device):
     out = Sweep(lrs, [], [], [], [], [], [], "sequential", 0.0)
     for i, lr in enumerate(lrs):
         if stop is not None and stop.is_set():
             break
         copy_ = copy.deepcopy(model)
-        trainer = Trainer(copy_, train, val, lr=lr, batch_size=batch_size, seed=seed, augment=augment, source=source)
+        trainer = Trainer(copy_, train, val, lr=lr, batch_size=batch_size, seed=seed, augment=augment, source=source,
+                          device=device)
 
         def each_step(history, i=i, trainer=trainer):
             if stop is not None and stop.is_set():
@@ -322,6 +326,19 @@ def _sweep_sequential(model, train, val, lrs, steps, source, batch_size, seed, a
     return out
 
 
+def _single_linear(rest):
+    """``(the parameter-free layers before it, its name)`` when ``rest``'s only trainable layer is a final
+    ``nn.Linear`` with a bias (a classification head), else ``None``."""
+    children = list(rest.named_children())
+    if not children or not isinstance(children[-1][1], nn.Linear) or children[-1][1].bias is None:
+        return None
+    if any(any(True for _ in module.parameters()) for _, module in children[:-1]):
+        return None
+    if not all(p.requires_grad for p in children[-1][1].parameters()):
+        return None
+    return nn.Sequential(*[module for _, module in children[:-1]]), children[-1][0]
+
+
 def _adam_step(params, grads, state, lrs, step, alive, betas=(0.9, 0.999), eps=1e-8):
     """torch.optim.Adam's update, written out for K stacked copies, each with its own rate (``lrs``: shape K)."""
     b1, b2 = betas
@@ -335,9 +352,10 @@ def _adam_step(params, grads, state, lrs, step, alive, betas=(0.9, 0.999), eps=1
         p.sub_(rate * m / (v.sqrt() / bias2_sqrt + eps))
 
 
-def _sweep_vmap(model, train, val, lrs, steps, source, batch_size, seed, callback, stop):
+def _sweep_vmap(model, train, val, lrs, steps, source, batch_size, seed, callback, stop, device):
     # The Trainer does the data handling: tensors, the cached frozen features, the seeded batch order.
-    trainer = Trainer(copy.deepcopy(model), train, val, lr=lrs[0], batch_size=batch_size, seed=seed, augment=False)
+    trainer = Trainer(copy.deepcopy(model), train, val, lr=lrs[0], batch_size=batch_size, seed=seed, augment=False,
+                      device=device)
     body = trainer.model
     k = trainer._cache_depth()
     feats = trainer._cached(k, "train", trainer.x) if k else trainer.x.to(trainer.device)
@@ -357,6 +375,17 @@ def _sweep_vmap(model, train, val, lrs, steps, source, batch_size, seed, callbac
         return functional_call(template, (p, b), (x,))
 
     batched = vmap(forward, in_dims=(0, 0, None))  # one batch, K models
+    wide = _single_linear(rest)
+    if wide is not None:
+        # K linear heads on the same input are ONE wide linear layer with K x classes outputs: one matrix
+        # product per step instead of K (or of vmap's per-operation bookkeeping, which dominates for a head)
+        before, name = wide
+
+        def batched(p, b, x):  # noqa: F811 (same signature, faster)
+            h = before(x)
+            weight, bias = p[f"{name}.weight"], p[f"{name}.bias"]
+            logits = F.linear(h, weight.reshape(-1, weight.shape[-1]), bias.reshape(-1))
+            return logits.view(len(h), K, -1).transpose(0, 1)
     state = {n: (torch.zeros_like(p), torch.zeros_like(p)) for n, p in trainable.items()}
     rates = torch.tensor(lrs, dtype=feats.dtype, device=feats.device)
     alive = torch.ones(K, dtype=feats.dtype, device=feats.device)
@@ -420,7 +449,7 @@ def _sweep_vmap(model, train, val, lrs, steps, source, batch_size, seed, callbac
             copy_ = copy.deepcopy(model).eval()
             weights = {n: params[n][i].detach() for n in params}
             copy_[k:].load_state_dict({**weights, **{n: b[i] for n, b in buffers.items()}}, strict=False)
-            probe = Trainer(copy_, train, lr=1e-3, source=source, augment=False)
+            probe = Trainer(copy_, train, lr=1e-3, source=source, augment=False, device=device)
             source_acc.append(probe._source_accuracy(k))
     for i, s in enumerate(status):
         if s == "done":

@@ -447,10 +447,20 @@ class Trainer:
         fingerprint = self._prefix_fingerprint(k)
         entry = self._feature_cache.get(key)
         if entry is None or entry[0] != fingerprint:
-            # batches of 128 keep the activations in cache: faster per image than one big batch on a CPU
-            entry = (fingerprint, predict(inference_copy(self.model[:k]), x, batch_size=128).to(self.device))
+            entry = (fingerprint, self._run_prefix(k, x))
             self._feature_cache[key] = entry
         return entry[1]
+
+    def _run_prefix(self, k, x):
+        """``model[:k](x)`` for the cache: an inference copy (BatchNorm folded), channels-last memory layout
+        (2-3x faster convolutions on a CPU), batches of 128 (activations stay in the CPU cache)."""
+        prefix = inference_copy(self.model[:k])
+        layout = torch.channels_last if x.dim() == 4 else torch.contiguous_format
+        prefix = prefix.to(memory_format=layout)
+        device = next((p.device for p in prefix.parameters()), self.device)
+        with torch.no_grad():
+            out = [prefix(x[i : i + 128].to(device).contiguous(memory_format=layout)) for i in range(0, len(x), 128)]
+        return torch.cat(out).contiguous().to(self.device)
 
     def _cache_depth(self):
         """How many leading blocks to run once instead of every step (0: none)."""
