@@ -93,13 +93,15 @@ def run_recipe(recipe, train, test, *, seed=0, steps=STEPS, lr=None, path=None, 
     return TransferResult(recipe, target_acc, source_acc, seconds, train_acc, message, drift)
 
 
-def compare(recipes=RECIPES, n_per_class=10, seeds=(0, 1, 2), steps=STEPS, path=None, device="cpu", log=None):
+def compare(recipes=RECIPES, n_per_class=10, seeds=(0, 1, 2), steps=STEPS, path=None, device="cpu", log=None,
+            measure_source=True):
     """Every recipe on every seed (each seed draws its own labelled images); ``{recipe: [TransferResult]}``."""
     results = {recipe: [] for recipe in recipes}
     for seed in seeds:
         train, test = data.target_task(n_per_class=n_per_class, seed=seed)
         for recipe in recipes:
-            result = run_recipe(recipe, train, test, seed=seed, steps=steps, path=path, device=device)
+            result = run_recipe(recipe, train, test, seed=seed, steps=steps, path=path, device=device,
+                                measure_source=measure_source)
             results[recipe].append(result)
             if log:
                 log(f"seed {seed} {recipe:15s} target {result.target_acc:.3f} source {result.source_acc} "
