@@ -312,7 +312,7 @@ def _sweep_sequential(model, train, val, lrs, steps, source, batch_size, seed, a
             if callback is not None:
                 callback(i, history)
 
-        history = trainer.fit(steps, callback=each_step, eval_every=steps)
+        history = trainer.fit(steps, callback=each_step, eval_every=steps, eval_at_start=False)  # same start for all
         out.histories.append(history)
         out.loss.append(history.loss)
         final = history.final

@@ -524,12 +524,12 @@ class Trainer:
 
     # ---- the loop ------------------------------------------------------------------------------------
 
-    def fit(self, steps, callback=None, *, eval_every=None, patience=None, callback_every=1):
+    def fit(self, steps, callback=None, *, eval_every=None, patience=None, callback_every=1, eval_at_start=True):
         """Train for ``steps`` batches and return a ``History``.
 
         ``callback(history)`` runs every ``callback_every`` steps and after each evaluation (live plots).
         Evaluations happen at step 0, every ``eval_every`` steps (default: 10 per run) and at the end;
-        ``eval_every=0`` turns them off.
+        ``eval_every=0`` turns them off; ``eval_at_start=False`` skips the one at step 0.
         ``patience``: early stopping: stop when validation accuracy has not improved for this many
         evaluations, and restore the best weights.
         """
@@ -563,7 +563,7 @@ class Trainer:
         y_train = self.y.to(self.device)
 
         self._set_train_mode()
-        if eval_every:
+        if eval_every and (eval_at_start or patience is not None):
             self._evaluate(history, self.steps_done, k, x_train, x_val)
             self._set_train_mode()
         best = (history.val_acc[-1], _state_copy(self.model)) if patience is not None else None
