@@ -216,3 +216,28 @@ def test_model_comparison_figure_has_one_panel_per_measure():
     assert len(figure.data) == 3
     assert all(list(trace.x) == ["course", "ResNet"] for trace in figure.data)
     assert figure.data[0].y[1] == pytest.approx(11.689512)
+
+
+def test_measure_a_training_step_leaves_the_model_as_it_was():
+    model = zoo.build_architecture("course")
+    model.eval()
+    before = {n: b.clone() for n, b in model.named_buffers()}
+    stats = zoo.measure(model, batch_size=4, repeats=1, train_step=True)
+    assert stats.train_step_ms > 0 and stats.train_ms_per_image == stats.train_step_ms / 4
+    assert not model.training
+    assert all(torch.equal(b, before[n]) for n, b in model.named_buffers())  # BatchNorm statistics put back
+    assert all(p.grad is None for p in model.parameters())
+    assert zoo.measure(model, repeats=1).train_step_ms is None
+
+
+def test_truncate_keeps_the_pretrained_blocks_and_adds_a_head():
+    model = zoo.build_architecture("course")
+    small = zoo.truncate(model, "conv2", num_classes=5)
+    assert [name for name, _ in small.named_children()] == ["conv1", "conv2", "pool", "head"]
+    assert small.conv1 is model.conv1  # the same pre-trained weights, not a copy
+    assert small.head.out_features == 5 and small.head.in_features == 2 * model.width * 4
+    assert small(torch.zeros(3, 3, 32, 32)).shape == (3, 5)
+    assert count_parameters(small).total < count_parameters(model).total
+    assert zoo.measure(small, repeats=1).image_size == 32
+    with pytest.raises(ValueError, match="conv1, conv2, conv3"):
+        zoo.truncate(model, "head")

@@ -32,6 +32,8 @@ _EXPORTS = {
     "batchnorm_drift": ".core.params",
     "replace_head": ".core.zoo",
     "FreezeExplorer": ".ui.freeze_explorer",
+    "measure": ".core.zoo",
+    "truncate": ".core.zoo",
     # --- offline kit: core.model, core.data, core.checkpoint ---
     "CourseCNN": ".core.model",
     "ImageSet": ".core.data",

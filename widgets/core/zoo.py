@@ -12,6 +12,7 @@ otherwise the model keeps random weights and says so. Counting parameters never 
 
 import hashlib
 import os
+from collections import OrderedDict
 import re
 import tempfile
 import time
@@ -35,6 +36,7 @@ __all__ = [
     "weights_path",
     "ModelStats",
     "measure",
+    "truncate",
 ]
 
 #: the models the course knows by name: its own small CNN, then torchvision's, smallest first
@@ -239,18 +241,35 @@ class ModelStats(typing.NamedTuple):
     latency_ms: float  # one forward pass of batch_size images, best of the repeats
     batch_size: int
     image_size: int
+    train_step_ms: float = None  # forward + backward of batch_size images in train mode (when measured)
 
     @property
     def ms_per_image(self):
         return self.latency_ms / self.batch_size
 
+    @property
+    def train_ms_per_image(self):
+        return None if self.train_step_ms is None else self.train_step_ms / self.batch_size
 
-def measure(model, image_size=None, batch_size=1, repeats=2):
+
+def _best_of(repeats, run):
+    run()  # warm-up: first passes allocate memory and pick kernels
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        run()
+        times.append((time.perf_counter() - start) * 1000)
+    return min(times)
+
+
+def measure(model, image_size=None, batch_size=1, repeats=2, train_step=False):
     """Parameters, size on disk and CPU latency of ``model`` (an ``nn.Module`` or a name from ARCHITECTURES).
 
     Latency: one warm-up pass, then the best of ``repeats`` timed passes in eval mode without gradients (the
     best, not the mean: on a shared machine every slowdown comes from elsewhere). ``image_size`` defaults to
-    32 for the course model and 224 for ImageNet models.
+    32 for the course model and 224 for ImageNet models. With ``train_step=True`` it also times a training
+    step's forward and backward pass (train mode; no optimizer step). The model is left as it was found:
+    same mode, same BatchNorm statistics, no gradients.
     """
     if isinstance(repeats, bool) or not isinstance(repeats, int) or repeats < 1:
         raise ValueError(f"repeats must be a whole number of at least 1, got {repeats!r}")
@@ -258,9 +277,9 @@ def measure(model, image_size=None, batch_size=1, repeats=2):
         model = build_architecture(model)
     from .model import CourseCNN
 
-    if image_size is None:
-        image_size = 32 if isinstance(model, CourseCNN) else 224
     name = getattr(model, "arch_name", type(model).__name__)
+    if image_size is None:
+        image_size = 32 if isinstance(model, CourseCNN) or name.startswith("course") else 224
     with tempfile.TemporaryDirectory(prefix="ftlab-size-") as folder:
         path = os.path.join(folder, "weights.pt")
         torch.save(model.state_dict(), path)
@@ -268,19 +287,48 @@ def measure(model, image_size=None, batch_size=1, repeats=2):
     device = next(model.parameters()).device
     x = torch.randn(batch_size, 3, image_size, image_size, generator=torch.Generator().manual_seed(0)).to(device)
     was_training = model.training
-    model.eval()
-    times = []
+    buffers = {n: b.clone() for n, b in model.named_buffers()}
+    grads = {p: p.grad for p in model.parameters()}
+    train_ms = None
     try:
+        model.eval()
         with torch.inference_mode():
-            model(x)  # warm-up: first passes allocate memory and pick kernels
-            for _ in range(repeats):
-                start = time.perf_counter()
-                model(x)
-                times.append((time.perf_counter() - start) * 1000)
+            latency = _best_of(repeats, lambda: model(x))
+        if train_step:
+            model.train()
+            train_ms = _best_of(repeats, lambda: model(x).float().square().mean().backward())
     finally:
         model.train(was_training)
+        with torch.no_grad():
+            for n, b in model.named_buffers():
+                b.copy_(buffers[n])
+        for p, grad in grads.items():
+            p.grad = grad
     parameters = sum(p.numel() for p in model.parameters())
-    return ModelStats(name, parameters, size, min(times), batch_size, image_size)
+    return ModelStats(name, parameters, size, latency, batch_size, image_size, train_ms)
+
+
+def truncate(model, after, num_classes=10):
+    """A smaller model cut from a :class:`~widgets.core.model.CourseCNN`: its blocks up to ``after``, its
+    pooling, and a fresh ``nn.Linear`` head with ``num_classes`` outputs.
+
+    The kept blocks are the same modules (same weights, not copies), so ``truncate(load_pretrained("course"),
+    "conv2")`` is a pre-trained model with two conv blocks instead of three.
+    """
+    from .model import BACKBONE_BLOCKS
+
+    if after not in BACKBONE_BLOCKS:
+        raise ValueError(f"after must be one of {', '.join(BACKBONE_BLOCKS)}, got {after!r}")
+    kept = BACKBONE_BLOCKS[: BACKBONE_BLOCKS.index(after) + 1]
+    parts = [(name, model.get_submodule(name)) for name in kept] + [("pool", model.pool)]
+    body = nn.Sequential(OrderedDict(parts))
+    with torch.no_grad():
+        features = body(torch.zeros(2, 3, 32, 32)).shape[1]
+    small = nn.Sequential(OrderedDict(parts + [("head", nn.Linear(features, num_classes))]))
+    small.arch_name = f"course, cut after {after}"
+    info = getattr(model, "weights_info", "course model").split(";")[0]
+    small.weights_info = f"{info}; only {', '.join(kept)} kept; new {num_classes}-class head with random weights"
+    return small
 
 
 class WeightsStatus(typing.NamedTuple):
