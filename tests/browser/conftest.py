@@ -24,6 +24,9 @@ from labpage import LabPage
 REPO = Path(__file__).resolve().parents[2]
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
 
+# screenshots/ also holds the throw-away notebooks tests write: they are not lessons for nbval to run
+collect_ignore_glob = ["screenshots/*"]
+
 # Without the background-networking flags Chromium keeps calling home, which floods a closed network.
 CHROMIUM_ARGS = [
     "--headless",

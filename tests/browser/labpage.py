@@ -107,12 +107,13 @@ class LabPage:
         return self.wait_until_idle(timeout)
 
     def cell_index(self, contains):
-        """Index of the first cell whose source contains `contains`."""
+        """Index of the first code cell whose source contains `contains`."""
         index = self.page.evaluate(
             """(text) => {
               const model = window.jupyterapp.shell.currentWidget.content.model;
               for (let i = 0; i < model.cells.length; i++) {
-                if (model.cells.get(i).sharedModel.getSource().includes(text)) return i;
+                const cell = model.cells.get(i);
+                if (cell.type === 'code' && cell.sharedModel.getSource().includes(text)) return i;
               }
               return -1;
             }""",
@@ -161,13 +162,15 @@ class LabPage:
             self.page.wait_for_timeout(250)
         raise TimeoutError(f"the notebook was still running after {timeout} s: {self.state()}")
 
-    def problems(self):
-        """Everything that went wrong in the open notebook, as readable lines (empty when all is well)."""
+    def problems(self, all_cells_ran=True):
+        """Everything that went wrong in the open notebook, as readable lines (empty when all is well).
+
+        With ``all_cells_ran`` (after Run All), a code cell that never ran is a problem too."""
         state = self.state()
         found = []
         for cell in state["cells"]:
             where = f"cell {cell['index']} ({cell['source'][:60]!r})"
-            if cell["executionCount"] is None:
+            if all_cells_ran and cell["executionCount"] is None:
                 found.append(f"{where} did not run")
             for output in cell["outputs"]:
                 if output.get("output_type") == "error":
@@ -194,7 +197,7 @@ class LabPage:
     # --- outputs and widgets ----------------------------------------------------------------------------
 
     def cell_output(self, contains):
-        """The output area of the first cell whose source contains `contains`."""
+        """The output area of the first code cell whose source contains `contains`."""
         cell = self.page.locator(".jp-Notebook .jp-Cell").nth(self.cell_index(contains))
         cell.scroll_into_view_if_needed()
         return cell.locator(".jp-OutputArea")

@@ -44,9 +44,11 @@ def explorer(lab):
     if not (REPO / LESSON).exists():
         pytest.skip(f"{LESSON} is not written yet")
     lab.open(LESSON)
-    lab.run_through(EXPLORER_CELL)
+    # the set-up cell and the explorer's cell only: the lesson's training cells are not needed here
+    lab.run_cell("import widgets")
+    lab.run_cell(EXPLORER_CELL)
     lab.wait_for_widgets()
-    assert lab.problems() == []
+    assert lab.problems(all_cells_ran=False) == []
     output = lab.cell_output(EXPLORER_CELL)
     output.locator(".widget-toggle-button").first.wait_for()
     return output

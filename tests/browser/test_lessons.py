@@ -20,7 +20,6 @@ def test_lesson_runs_in_jupyterlab_without_errors(lab, lesson):
     lab.screenshot(f"lesson-{Path(lesson).stem}")
     assert lab.problems() == []
     assert lab.external_requests == [], "the lesson fetched from the network"
-    lab.page.wait_for_timeout(1500)  # time for a stray autosave to land, if the settings let one through
     assert (REPO / lesson).read_bytes() == stored, "running the lesson in the browser wrote to the stored notebook"
 
 
