@@ -73,10 +73,13 @@ class LabPage:
 
     # --- notebooks -------------------------------------------------------------------------------------
 
-    def open(self, path, timeout=60):
-        """Open a notebook (path relative to the repository root) in a workspace of its own; wait for its kernel."""
+    def open(self, path, timeout=60, simple=False):
+        """Open a notebook (path relative to the repository root) in a workspace of its own; wait for its kernel.
+
+        ``simple=True`` opens it through JupyterLab's ``/doc`` address: the Simple Interface, one document."""
         workspace = f"test{next(_workspace_ids)}"
-        self.page.goto(f"{self.url}/lab/workspaces/{workspace}/tree/{path}?token={self.token}")
+        view = "doc" if simple else "lab"
+        self.page.goto(f"{self.url}/{view}/workspaces/{workspace}/tree/{path}?token={self.token}")
         self.page.wait_for_function(
             "() => window.jupyterapp && window.jupyterapp.shell.currentWidget"
             " && window.jupyterapp.shell.currentWidget.sessionContext",
