@@ -1,18 +1,19 @@
 """The recipe builder writes scripts that run: each test executes the generated code on a tiny image folder."""
 
 import math
+import os
 
 import numpy as np
 import pytest
 import torch
 from PIL import Image
 
-from widgets.core.recipe import RECIPE_ARCHITECTURES, Recipe, recipe_code
+from widgets.core.recipe import RECIPE_ARCHITECTURES, Recipe, recipe_code, run_script
 
 
 @pytest.fixture
-def image_folder(tmp_path, monkeypatch):
-    """data/{train,val}/{cat,dog}/*.png with two small random images each; cwd = tmp_path."""
+def image_folder(tmp_path):
+    """tmp_path/data/{train,val}/{cat,dog}/*.png with two small random images each."""
     rng = np.random.default_rng(0)
     for split in ("train", "val"):
         for label in ("cat", "dog"):
@@ -21,21 +22,18 @@ def image_folder(tmp_path, monkeypatch):
             for i in range(2):
                 pixels = rng.integers(0, 256, (40, 40, 3), dtype=np.uint8)
                 Image.fromarray(pixels).save(folder / f"{i}.png")
-    monkeypatch.chdir(tmp_path)
     return tmp_path
 
 
-def run_recipe(recipe):
+def run_recipe(recipe, folder):
     torch.manual_seed(0)
-    namespace = {}
-    exec(compile(recipe_code(recipe, weights=None), "<recipe>", "exec"), namespace)
-    return namespace
+    return run_script(recipe_code(recipe, weights=None), folder)
 
 
 @pytest.mark.parametrize("model, unfreeze_last", [("resnet18", 1), ("mobilenet_v2", 2), ("resnet18", 0)])
 def test_generated_script_trains_exactly_the_head_and_the_last_blocks(image_folder, model, unfreeze_last):
     recipe = Recipe(model=model, num_classes=2, unfreeze_last=unfreeze_last, epochs=1, schedule="cosine")
-    ns = run_recipe(recipe)
+    ns = run_recipe(recipe, image_folder)
     net, optimizer = ns["model"], ns["optimizer"]
 
     arch = RECIPE_ARCHITECTURES[model]
@@ -53,7 +51,7 @@ def test_generated_script_trains_exactly_the_head_and_the_last_blocks(image_fold
 
 
 def test_frozen_batchnorm_stays_in_eval_mode_while_training(image_folder):
-    ns = run_recipe(Recipe(model="resnet18", num_classes=2, unfreeze_last=1, epochs=1))
+    ns = run_recipe(Recipe(model="resnet18", num_classes=2, unfreeze_last=1, epochs=1), image_folder)
     net = ns["model"]
     ns["train_mode"](net)
     assert not net.bn1.training  # frozen: keeps its ImageNet statistics
@@ -96,3 +94,25 @@ def test_advice_flags_a_backbone_rate_above_the_head_rate():
     assert Recipe(head_lr=1e-3, backbone_lr=1e-4).advice() == []
     assert "higher rate than the new head" in Recipe(head_lr=1e-4, backbone_lr=1e-3).advice()[0]
     assert Recipe(unfreeze_last=0, head_lr=1e-4, backbone_lr=1e-3).advice() == []
+
+
+def test_run_script_restores_the_working_directory_even_on_error(tmp_path):
+    before = os.getcwd()
+    assert run_script("import os\nhere = os.getcwd()\n", tmp_path)["here"] == str(tmp_path)
+    with pytest.raises(ZeroDivisionError):
+        run_script("1 / 0", tmp_path)
+    assert os.getcwd() == before
+
+
+def test_course_model_script_trains_on_an_exported_image_folder(tmp_path):
+    from widgets.core.data import target_task
+    from widgets.core.photos import read_image_folder, write_image_folder
+
+    train, test = target_task(n_per_class=2)
+    write_image_folder(train, tmp_path / "data" / "train")
+    write_image_folder(test.per_class(1), tmp_path / "data" / "val")
+    assert torch.equal(read_image_folder(tmp_path / "data" / "train").images, train.images[train.labels.argsort(stable=True)])
+    ns = run_recipe(Recipe(model="course", unfreeze_last=1, epochs=1, augment=False), tmp_path)
+    assert ns["model"].head.out_features == 10
+    trainable = {n for n, p in ns["model"].named_parameters() if p.requires_grad}
+    assert trainable == {n for n, _ in ns["model"].named_parameters() if n.startswith(("conv3.", "head."))}

@@ -74,6 +74,20 @@ def read_image_folder(folder, size=32, name=None):
     return result
 
 
+def write_image_folder(images, folder):
+    """Save an ``ImageSet`` as ``folder/<class>/<n>.png``: the layout torchvision's ``ImageFolder`` reads.
+
+    The inverse of :func:`read_image_folder`; lessons use it to run a plain PyTorch script on course data.
+    """
+    folder = Path(folder)
+    for cls in images.classes:
+        (folder / cls).mkdir(parents=True, exist_ok=True)
+    for index, (pixels, label) in enumerate(zip(images.images, images.labels)):
+        path = folder / images.classes[int(label)] / f"{index:05d}.png"
+        Image.fromarray(pixels.permute(1, 2, 0).numpy()).save(path)
+    return folder
+
+
 def download_photos(root=None, url=None, timeout=DOWNLOAD_TIMEOUT):
     """Download and unpack the photo archive into ``root`` (torchvision's helper); return the unpacked folder."""
     from torchvision.datasets.utils import download_and_extract_archive

@@ -6,6 +6,7 @@ the rate, keep frozen BatchNorm layers in eval mode, and keep the best epoch. Te
 """
 
 import math
+import os
 from dataclasses import dataclass
 
 
@@ -224,3 +225,18 @@ def recipe_code(recipe, *, weights="DEFAULT"):
         "model.load_state_dict(best_state)",
     ]
     return "\n".join(lines) + "\n"
+
+
+def run_script(code, workdir):
+    """Run a generated script as if started in ``workdir`` (where its ``data/`` folder is); return its variables.
+
+    Runs in this process, so the trained ``model`` can be inspected afterwards.
+    """
+    previous = os.getcwd()
+    os.chdir(workdir)
+    try:
+        namespace = {"__name__": "__main__"}
+        exec(compile(code, "my_finetune.py", "exec"), namespace)
+    finally:
+        os.chdir(previous)
+    return namespace
