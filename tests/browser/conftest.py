@@ -166,6 +166,8 @@ def jupyter_server(chromium_path):
             "--ServerApp.port_retries=0",
             f"--IdentityProvider.token={token}",
             f"--ServerApp.root_dir={REPO}",
+            # checkpoints go to the temp dir, not into .ipynb_checkpoints/ folders next to the lessons
+            f"--FileCheckpoints.checkpoint_dir={root / 'checkpoints'}",
             # CI containers run as root; JupyterLab refuses that unless told
             *(["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []),
         ],

@@ -79,6 +79,7 @@ def test_the_train_head_only_preset_leaves_only_the_head_trainable(lab, explorer
     assert all(state == "frozen" for name, state in states.items() if name not in trainable_blocks), states
     head = next(t for t in toggles if t.get_attribute("title").endswith("trainable"))
     wait_for_trainable(lab, explorer, block_size(head))
+    lab.screenshot("freeze-explorer-head-only", explorer)
 
     button(explorer, "Freeze all").click()
     wait_for_trainable(lab, explorer, 0)

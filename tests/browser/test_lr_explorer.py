@@ -35,6 +35,7 @@ def explorer(lab):
     assert lab.problems(all_cells_ran=False) == []
     output = lab.cell_output(EXPLORER_CELL)
     output.locator(".js-plotly-plot").first.wait_for()
+    lab.screenshot("lr-explorer-lesson", output)  # as the lesson drew it, for the README
     return output
 
 
