@@ -56,6 +56,7 @@ _EXPORTS = {
     "LRFinder": ".ui.lr_explorer",
     "ScheduleExplorer": ".ui.lr_explorer",
     "DiscriminativeLR": ".ui.lr_explorer",
+    "MetricsExplorer": ".ui.metrics_explorer",
     # --- learning modes: modes.* ---
     "RecallCards": ".modes.cards",
     "Quiz": ".modes.quiz",
@@ -71,6 +72,7 @@ _EXPORTS = {
     # --- start here and capstone (lead): core.zoo, core.recipe, ui.recipe_builder ---
     "weights_status": ".core.zoo",
     "pick_device": ".core.training",
+    "load_photos": ".core.photos",
     "Recipe": ".core.recipe",
     "recipe_code": ".core.recipe",
     "RecipeBuilder": ".ui.recipe_builder",
