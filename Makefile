@@ -19,7 +19,9 @@ $(STAMP): pyproject.toml scripts/install_torch.sh
 lab: setup
 	$(BIN)/jupyter lab course/00_start_here.ipynb
 
+# Chromium for the browser tests: installed with apt-get when possible, else they skip and say why.
 test: setup
+	sh scripts/install_browser.sh
 	$(BIN)/python -m pytest
 
 benchmarks: setup
