@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from labpage import LabPage
+from labpage import CHROMIUM_ARGS, LabPage, find_chromium, missing
 
 REPO = Path(__file__).resolve().parents[2]
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
@@ -27,44 +27,12 @@ SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
 # screenshots/ also holds the throw-away notebooks tests write: they are not lessons for nbval to run
 collect_ignore_glob = ["screenshots/*"]
 
-# Without the background-networking flags Chromium keeps calling home, which floods a closed network.
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
-
-
-def find_chromium():
-    """The Chromium to drive: ``$FTLAB_CHROMIUM`` if set, else the first one on the PATH (None if none)."""
-    explicit = os.environ.get("FTLAB_CHROMIUM")
-    if explicit:
-        return explicit if Path(explicit).is_file() else None
-    for name in CHROMIUM_NAMES:
-        path = shutil.which(name)
-        if path:
-            return path
-    return None
-
-
-def _missing(reason):
-    """Skip on a laptop; fail under CI, where a skipped browser suite would pass without testing anything."""
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"{reason} (CI=true: the browser tests must run in CI)", pytrace=False)
-    pytest.skip(reason)
-
 
 @pytest.fixture(scope="session")
 def chromium_path():
     path = find_chromium()
     if path is None:
-        _missing("Chromium is not installed: run `sh scripts/install_browser.sh` or set FTLAB_CHROMIUM")
+        missing("Chromium is not installed: run `sh scripts/install_browser.sh` or set FTLAB_CHROMIUM")
     return path
 
 
@@ -73,7 +41,7 @@ def browser(chromium_path):
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
-        _missing("the `playwright` Python package is not installed: pip install -e '.[test]'")
+        missing("the `playwright` Python package is not installed: pip install -e '.[test]'")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
         yield browser

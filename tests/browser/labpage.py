@@ -7,9 +7,47 @@ notebook's model, which is exact, rather than scraping text. Widgets are clicked
 
 import itertools
 import json
+import os
 import re
+import shutil
 import time
 import urllib.request
+from pathlib import Path
+
+import pytest
+
+# Without the background-networking flags Chromium keeps calling home, which floods a closed network.
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+
+
+def find_chromium():
+    """The Chromium to drive: ``$FTLAB_CHROMIUM`` if set, else the first one on the PATH (None if none)."""
+    explicit = os.environ.get("FTLAB_CHROMIUM")
+    if explicit:
+        return explicit if Path(explicit).is_file() else None
+    for name in CHROMIUM_NAMES:
+        path = shutil.which(name)
+        if path:
+            return path
+    return None
+
+
+def missing(reason):
+    """Skip on a laptop; fail under CI, where a skipped browser suite would pass without testing anything."""
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"{reason} (CI=true: the browser tests must run in CI)", pytrace=False)
+    pytest.skip(reason)
+
 
 # Text that ipywidgets and JupyterLab put in an output when a widget or an output cannot be shown.
 RENDER_FAILURES = (
