@@ -18,6 +18,7 @@ __all__ = [
     "freeze",
     "unfreeze",
     "blocks",
+    "parameters_of",
     "block_table",
     "auto_depth",
     "state_of",
@@ -175,7 +176,8 @@ def blocks(model, depth=1):
     return parts
 
 
-def _params_of(part):
+def parameters_of(part):
+    """The parameters of a block from :func:`blocks`: a module's, or the parameter itself."""
     return list(part.parameters()) if isinstance(part, nn.Module) else [part]
 
 
@@ -195,7 +197,7 @@ def block_table(model, depth=1):
     """One :class:`BlockRow` per block: name, layer type, parameters, trainable parameters, state."""
     rows = []
     for name, part in blocks(model, depth):
-        params = _params_of(part)
+        params = parameters_of(part)
         kind = type(part).__name__ if isinstance(part, nn.Module) else "Parameter"
         total = sum(p.numel() for p in params)
         trainable = sum(p.numel() for p in params if p.requires_grad)
@@ -210,7 +212,7 @@ def auto_depth(model, min_blocks=4, max_depth=3):
     the top, so its blocks ``features.0 ... features.18`` appear at depth 2.
     """
     for depth in range(1, max_depth + 1):
-        if sum(1 for _, part in blocks(model, depth) if _params_of(part)) >= min_blocks:
+        if sum(1 for _, part in blocks(model, depth) if parameters_of(part)) >= min_blocks:
             return depth
     return max_depth
 
@@ -222,7 +224,7 @@ def _exceptions(module, prefix, base):
     """Names of the largest parts under ``module`` whose state differs from ``base`` (True = trainable)."""
     names = []
     for name, part in _expand(prefix, module):
-        params = _params_of(part)
+        params = parameters_of(part)
         state = state_of(params)
         if state in ("no parameters", "trainable" if base else "frozen"):
             continue

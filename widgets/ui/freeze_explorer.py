@@ -144,7 +144,7 @@ class FreezeExplorer(ipw.VBox):
 
     def _build_toggles(self):
         self._blocks = [
-            (name, params._params_of(part)) for name, part in params.blocks(self.model, self.depth.value)
+            (name, params.parameters_of(part)) for name, part in params.blocks(self.model, self.depth.value)
         ]
         self._blocks = [(name, ps) for name, ps in self._blocks if ps]
         self._sizes = [sum(p.numel() for p in ps) for _, ps in self._blocks]
@@ -157,7 +157,7 @@ class FreezeExplorer(ipw.VBox):
         self.last_n.max = max(1, len(self._blocks))
 
     def _toggle_count(self, depth):
-        return sum(1 for _, part in params.blocks(self.model, depth) if params._params_of(part))
+        return sum(1 for _, part in params.blocks(self.model, depth) if params.parameters_of(part))
 
     def _on_depth(self, change):
         self._build_toggles()
