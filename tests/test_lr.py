@@ -137,3 +137,17 @@ def test_sweep_measures_forgetting_with_the_original_head():
 def test_sweep_refuses_bad_rates(lrs):
     with pytest.raises(TrainingError):
         sweep(small_model(), easy_task(), None, lrs, 5)
+
+
+def test_a_deeper_head_without_batchnorm_also_trains_all_at_once():
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(
+        torch.nn.Flatten(), torch.nn.Linear(3 * 32 * 32, 16), torch.nn.ReLU(), torch.nn.Linear(16, 4)
+    )
+    lrs = [1e-3, 3e-2]  # two trainable linear layers: the general torch.func path, not the one-wide-head one
+    together = sweep(model, easy_task(), easy_task(seed=1), lrs, 15)
+    apart = sweep(model, easy_task(), easy_task(seed=1), lrs, 15, method="sequential")
+    assert together.method == "vmap"
+    for a, b in zip(together.loss, apart.loss):
+        assert a == pytest.approx(b, rel=1e-3, abs=1e-4)
+    assert together.val_acc == pytest.approx(apart.val_acc, abs=1 / 64)

@@ -352,6 +352,82 @@ def _adam_step(params, grads, state, lrs, step, alive, betas=(0.9, 0.999), eps=1
         p.sub_(rate * m / (v.sqrt() / bias2_sqrt + eps))
 
 
+def _vmap_steps(rest, params, buffers, trainable, rates):
+    """The general case: K copies of ``rest`` run as one with ``torch.func`` (``functional_call`` + ``vmap``)."""
+    template = copy.deepcopy(rest).to("meta")
+    batched = vmap(lambda p, b, x: functional_call(template, (p, b), (x,)), in_dims=(0, 0, None))
+    state = {n: (torch.zeros_like(p), torch.zeros_like(p)) for n, p in trainable.items()}
+    K = len(rates)
+
+    def step_fn(x, y, step, alive):
+        logits = batched(params, buffers, x)  # (K, B, classes)
+        per_model = F.cross_entropy(logits.transpose(1, 2), y.expand(K, -1), reduction="none").mean(1)
+        keep = alive.to(per_model.device)
+        grads = torch.autograd.grad(torch.where(keep, per_model, 0).sum(), list(trainable.values()))
+        with torch.no_grad():
+            _adam_step(trainable, dict(zip(trainable, grads)), state, rates, step, keep.to(rates.dtype))
+        return per_model.detach()
+
+    def restart(i, start):  # back to the start, with a fresh optimizer state (it may hold inf/NaN now)
+        with torch.no_grad():
+            for n, p in params.items():
+                p[i] = start[n][i]
+            for m, v in state.values():
+                m[i], v[i] = 0, 0
+
+    return step_fn, restart, lambda: None
+
+
+def _wide_head_steps(rest, wide, params, rates, betas=(0.9, 0.999), eps=1e-8):
+    """K linear heads on the same input are ONE wide linear layer with K x classes outputs: one matrix product
+    per step instead of K, and one Adam update (``torch._foreach_*``: one call per operation for all tensors).
+    Same numbers as K separate runs with ``torch.optim.Adam``, in a handful of tensor operations per step: for
+    a small head, per-operation overhead is where the time goes."""
+    before, name = wide
+    weight, bias = params[f"{name}.weight"], params[f"{name}.bias"]  # (K, C, D), (K, C)
+    K, C, D = weight.shape
+    W = weight.detach().reshape(K * C, D).clone().requires_grad_(True)
+    b = bias.detach().reshape(K * C).clone().requires_grad_(True)
+    tensors = [W, b]
+    m = [torch.zeros_like(t) for t in tensors]
+    v = [torch.zeros_like(t) for t in tensors]
+    row_rates = rates.repeat_interleave(C)  # a diverged copy gets rate 0 (see restart)
+    b1, b2 = betas
+
+    def step_fn(x, y, step, alive):
+        h = before(x) if len(before) else x
+        logits = torch.addmm(b, h, W.T)  # (B, K*C): all K heads in one matrix product
+        per_sample = F.cross_entropy(logits.view(-1, K, C).transpose(1, 2), y[:, None].expand(-1, K), reduction="none")
+        per_model = per_sample.mean(0)
+        grads = torch.autograd.grad(per_model.sum(), tensors)  # each head's rows get only its own gradient
+        with torch.no_grad():
+            torch._foreach_lerp_(m, grads, 1 - b1)
+            torch._foreach_mul_(v, b2)
+            torch._foreach_addcmul_(v, grads, grads, value=1 - b2)
+            denom = torch._foreach_sqrt(v)
+            torch._foreach_div_(denom, math.sqrt(1 - b2**step))
+            torch._foreach_add_(denom, eps)
+            scale = row_rates / (1 - b1**step)
+            torch._foreach_addcdiv_(tensors, torch._foreach_mul(m, [scale[:, None], scale]), denom, value=-1)
+        return per_model.detach()
+
+    def restart(i, start):
+        with torch.no_grad():
+            rows = slice(i * C, (i + 1) * C)
+            W[rows] = start[f"{name}.weight"][i]
+            b[rows] = start[f"{name}.bias"][i]
+            for state in (*m, *v):
+                state[rows] = 0  # a fresh optimizer state: the diverged one may hold inf/NaN
+            row_rates[rows] = 0  # and no more steps for this copy
+
+    def finish():  # write the trained heads back into the stacked parameters
+        with torch.no_grad():
+            weight.copy_(W.detach().view(K, C, D))
+            bias.copy_(b.detach().view(K, C))
+
+    return step_fn, restart, finish
+
+
 def _sweep_vmap(model, train, val, lrs, steps, source, batch_size, seed, callback, stop, device):
     # The Trainer does the data handling: tensors, the cached frozen features, the seeded batch order.
     trainer = Trainer(copy.deepcopy(model), train, val, lr=lrs[0], batch_size=batch_size, seed=seed, augment=False,
@@ -369,26 +445,13 @@ def _sweep_vmap(model, train, val, lrs, steps, source, batch_size, seed, callbac
     for p in trainable.values():
         p.requires_grad_(True)
     start = {n: p.detach().clone() for n, p in params.items()}
-    template = copy.deepcopy(rest).to("meta")
-
-    def forward(p, b, x):
-        return functional_call(template, (p, b), (x,))
-
-    batched = vmap(forward, in_dims=(0, 0, None))  # one batch, K models
+    K_rates = torch.tensor(lrs, dtype=feats.dtype, device=feats.device)
     wide = _single_linear(rest)
     if wide is not None:
-        # K linear heads on the same input are ONE wide linear layer with K x classes outputs: one matrix
-        # product per step instead of K (or of vmap's per-operation bookkeeping, which dominates for a head)
-        before, name = wide
-
-        def batched(p, b, x):  # noqa: F811 (same signature, faster)
-            h = before(x)
-            weight, bias = p[f"{name}.weight"], p[f"{name}.bias"]
-            logits = F.linear(h, weight.reshape(-1, weight.shape[-1]), bias.reshape(-1))
-            return logits.view(len(h), K, -1).transpose(0, 1)
-    state = {n: (torch.zeros_like(p), torch.zeros_like(p)) for n, p in trainable.items()}
-    rates = torch.tensor(lrs, dtype=feats.dtype, device=feats.device)
-    alive = torch.ones(K, dtype=feats.dtype, device=feats.device)
+        step_fn, restart, finish = _wide_head_steps(rest, wide, params, K_rates)
+    else:
+        step_fn, restart, finish = _vmap_steps(rest, params, buffers, trainable, K_rates)
+    alive = torch.ones(K, dtype=torch.bool)
     losses = [[] for _ in range(K)]
     status = ["done"] * K
     messages = [""] * K
@@ -399,32 +462,26 @@ def _sweep_vmap(model, train, val, lrs, steps, source, batch_size, seed, callbac
             status = ["stopped" if s == "done" else s for s in status]
             break
         idx = trainer._next_indices().to(feats.device)
-        logits = batched(params, buffers, feats[idx])  # (K, B, classes)
-        yb = y[idx]
-        per_model = F.cross_entropy(logits.transpose(1, 2), yb.expand(K, -1), reduction="none").mean(1)
-        values = per_model.detach()
+        values = step_fn(feats[idx], y[idx], step, alive).tolist()  # each copy's loss BEFORE this step's update
         if limits is None:
-            limits = EXPLODE_FACTOR * values.clamp(min=math.log(max(logits.shape[-1], 2)))
-        bad = (~torch.isfinite(values) | (values > limits)) & (alive > 0)
-        for i in bad.nonzero().flatten().tolist():
-            alive[i] = 0
-            status[i] = "diverged"
-            messages[i] = (
-                f"diverged at step {step}: the loss became {values[i].item():.3g}; this rate is too high. "
-                "The weights were restored to where this run started."
-            )
-            with torch.no_grad():
-                for n, p in params.items():
-                    p[i] = start[n][i]
-        grads = torch.autograd.grad(torch.where(alive > 0, per_model, 0).sum(), list(trainable.values()))
-        with torch.no_grad():
-            _adam_step(trainable, dict(zip(trainable, grads)), state, rates, step, alive)
-        done = step
-        for i, v in enumerate(values.tolist()):
-            if alive[i] > 0:
+            limits = [EXPLODE_FACTOR * max(v, math.log(max(getattr(rest[-1], "out_features", 2), 2))) for v in values]
+        for i, v in enumerate(values):
+            if not alive[i]:
+                continue
+            if not math.isfinite(v) or v > limits[i]:
+                alive[i] = False
+                status[i] = "diverged"
+                messages[i] = (
+                    f"diverged at step {step}: the loss became {v:.3g}; this rate is too high. "
+                    "The weights were restored to where this run started."
+                )
+                restart(i, start)
+            else:
                 losses[i].append(v)
+        done = step
         if callback is not None and step % 10 == 0:
             callback(None, Sweep(lrs, losses, [], [], [], status, messages, "vmap", 0.0))
+    finish()
 
     def accuracy(x, labels):
         rest.eval()

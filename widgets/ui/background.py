@@ -66,10 +66,10 @@ class BackgroundRunner(ipw.HBox):
         if text:
             self.say(text)
 
-    def _run(self):
+    def _run(self, job):
         self.result, self.error = None, None
         try:
-            result = self.job(self.progress, self._stop)
+            result = job(self.progress, self._stop)
             self.result = result
             message = self.on_done(result) if self.on_done is not None else None
             if not self._stop.is_set():
@@ -95,20 +95,21 @@ class BackgroundRunner(ipw.HBox):
             self.say("Running...")
             return True
 
-    def start(self):
-        """Start the job in a background thread; returns False (and says so) if one is already running."""
+    def start(self, job=None):
+        """Start the job (or ``job``, this once) in a background thread; returns False (and says so) if one is
+        already running."""
         if not self._begin():
             return False
-        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread = threading.Thread(target=self._run, args=(job or self.job,), daemon=True)
         self._thread.start()
         return True
 
-    def run_sync(self):
-        """Run the job here and now (no thread) and return its result; errors are shown, not raised."""
+    def run_sync(self, job=None):
+        """Run the job (or ``job``) here and now, no thread, and return its result; errors are shown, not raised."""
         if not self._begin():
             return None
         self._thread = None
-        self._run()
+        self._run(job or self.job)
         return self.result
 
     def stop(self):
