@@ -57,7 +57,6 @@ _EXPORTS = {
     "ScheduleExplorer": ".ui.lr_explorer",
     "DiscriminativeLR": ".ui.lr_explorer",
     "MetricsExplorer": ".ui.metrics_explorer",
-    "MetricsExplorer": ".ui.metrics_explorer",
     # --- learning modes: modes.* ---
     "RecallCards": ".modes.cards",
     "Quiz": ".modes.quiz",
