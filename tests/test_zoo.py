@@ -241,3 +241,30 @@ def test_truncate_keeps_the_pretrained_blocks_and_adds_a_head():
     assert zoo.measure(small, repeats=1).image_size == 32
     with pytest.raises(ValueError, match="conv1, conv2, conv3"):
         zoo.truncate(model, "head")
+
+
+def _closed_port_url():
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        return f"http://127.0.0.1:{probe.getsockname()[1]}/"
+
+
+def test_weights_status_offline_has_the_course_model_only():
+    statuses = zoo.weights_status(mirror=_closed_port_url(), timeout=2)
+    assert [s.name for s in statuses] == list(zoo.ARCHITECTURES)
+    assert statuses[0].available and "letters" in statuses[0].detail
+    assert not any(s.available for s in statuses[1:])
+    assert all("random weights only" in s.detail for s in statuses[1:])
+
+
+def test_weights_status_sees_cached_and_downloadable_weights_without_downloading(local_server):
+    folder, url = local_server
+    path = zoo.weights_path("resnet18")
+    os.makedirs(os.path.dirname(path))
+    open(path, "wb").close()  # only its presence is checked
+    torch.save({}, folder / os.path.basename(zoo.weights_path(SMALL)))
+    by_name = {s.name: s for s in zoo.weights_status(mirror=url)}
+    assert by_name["resnet18"].available and "torch cache" in by_name["resnet18"].detail
+    assert by_name[SMALL].available and "downloadable from 127.0.0.1" in by_name[SMALL].detail
+    assert not os.path.exists(zoo.weights_path(SMALL))  # asked, not downloaded
+    assert not by_name["resnet50"].available  # the mirror has no such file
