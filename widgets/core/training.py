@@ -544,6 +544,7 @@ class Trainer:
         scheduler = self._make_scheduler(steps)
         start_state = _state_copy(self.model)
         start_optimizer = copy.deepcopy(self.optimizer.state_dict())
+        start_step = self.steps_done
 
         started = time.perf_counter()
         k = self._cache_depth()
@@ -586,6 +587,7 @@ class Trainer:
                 if not math.isfinite(loss_value) or loss_value > limit:
                     self.model.load_state_dict(start_state)
                     self.optimizer.load_state_dict(start_optimizer)
+                    self.steps_done = start_step
                     history.status = "diverged"
                     history.message = (
                         f"Training diverged at step {step}: the loss became {loss_value:.3g} "
@@ -631,6 +633,9 @@ class Trainer:
         if history.status == "running":
             history.status = "done"
             history.message = f"Trained {len(history.steps)} steps."
+        if eval_every and (not history.eval_steps or history.eval_steps[-1] != self.steps_done):
+            # a diverged run (weights restored) or one evaluated only at the end that never got there
+            self._evaluate(history, self.steps_done, k, x_train, x_val)
         self.model.eval()
         history.seconds = time.perf_counter() - started
         if callback is not None:
