@@ -375,7 +375,12 @@ def _vmap_steps(rest, params, buffers, trainable, rates):
             for m, v in state.values():
                 m[i], v[i] = 0, 0
 
-    return step_fn, restart, lambda: None
+    def predict(x):  # (K, N, classes)
+        evaluating = copy.deepcopy(template).eval()
+        with torch.no_grad():
+            return vmap(lambda p, b, x: functional_call(evaluating, (p, b), (x,)), in_dims=(0, 0, None))(params, buffers, x)
+
+    return step_fn, restart, lambda: None, predict
 
 
 def _wide_head_steps(rest, wide, params, rates, betas=(0.9, 0.999), eps=1e-8):
@@ -397,8 +402,9 @@ def _wide_head_steps(rest, wide, params, rates, betas=(0.9, 0.999), eps=1e-8):
     def step_fn(x, y, step, alive):
         h = before(x) if len(before) else x
         logits = torch.addmm(b, h, W.T)  # (B, K*C): all K heads in one matrix product
-        per_sample = F.cross_entropy(logits.view(-1, K, C).transpose(1, 2), y[:, None].expand(-1, K), reduction="none")
-        per_model = per_sample.mean(0)
+        # rows (sample, copy): contiguous, the fast layout for cross-entropy and its backward
+        per_sample = F.cross_entropy(logits.view(-1, C), y.repeat_interleave(K), reduction="none")
+        per_model = per_sample.view(-1, K).mean(0)
         grads = torch.autograd.grad(per_model.sum(), tensors)  # each head's rows get only its own gradient
         with torch.no_grad():
             torch._foreach_lerp_(m, grads, 1 - b1)
@@ -425,7 +431,12 @@ def _wide_head_steps(rest, wide, params, rates, betas=(0.9, 0.999), eps=1e-8):
             weight.copy_(W.detach().view(K, C, D))
             bias.copy_(b.detach().view(K, C))
 
-    return step_fn, restart, finish
+    def predict(x):  # (K, N, classes), all heads in one matrix product
+        with torch.no_grad():
+            h = before.eval()(x) if len(before) else x
+            return torch.addmm(b, h, W.T).view(len(h), K, C).transpose(0, 1)
+
+    return step_fn, restart, finish, predict
 
 
 def _sweep_vmap(model, train, val, lrs, steps, source, batch_size, seed, callback, stop, device):
@@ -448,10 +459,11 @@ def _sweep_vmap(model, train, val, lrs, steps, source, batch_size, seed, callbac
     K_rates = torch.tensor(lrs, dtype=feats.dtype, device=feats.device)
     wide = _single_linear(rest)
     if wide is not None:
-        step_fn, restart, finish = _wide_head_steps(rest, wide, params, K_rates)
+        step_fn, restart, finish, predict = _wide_head_steps(rest, wide, params, K_rates)
     else:
-        step_fn, restart, finish = _vmap_steps(rest, params, buffers, trainable, K_rates)
-    alive = torch.ones(K, dtype=torch.bool)
+        step_fn, restart, finish, predict = _vmap_steps(rest, params, buffers, trainable, K_rates)
+    alive = [True] * K  # a plain list: checked K times a step, where tensor indexing would cost more than the step
+    alive_mask = torch.ones(K, dtype=torch.bool)
     losses = [[] for _ in range(K)]
     status = ["done"] * K
     messages = [""] * K
@@ -462,7 +474,7 @@ def _sweep_vmap(model, train, val, lrs, steps, source, batch_size, seed, callbac
             status = ["stopped" if s == "done" else s for s in status]
             break
         idx = trainer._next_indices().to(feats.device)
-        values = step_fn(feats[idx], y[idx], step, alive).tolist()  # each copy's loss BEFORE this step's update
+        values = step_fn(feats[idx], y[idx], step, alive_mask).tolist()  # each copy's loss BEFORE this step's update
         if limits is None:
             limits = [EXPLODE_FACTOR * max(v, math.log(max(getattr(rest[-1], "out_features", 2), 2))) for v in values]
         for i, v in enumerate(values):
@@ -470,6 +482,7 @@ def _sweep_vmap(model, train, val, lrs, steps, source, batch_size, seed, callbac
                 continue
             if not math.isfinite(v) or v > limits[i]:
                 alive[i] = False
+                alive_mask[i] = False
                 status[i] = "diverged"
                 messages[i] = (
                     f"diverged at step {step}: the loss became {v:.3g}; this rate is too high. "
@@ -484,12 +497,7 @@ def _sweep_vmap(model, train, val, lrs, steps, source, batch_size, seed, callbac
     finish()
 
     def accuracy(x, labels):
-        rest.eval()
-        with torch.no_grad():
-            template_eval = copy.deepcopy(rest).to("meta").eval()
-            logits = vmap(lambda p, b, x: functional_call(template_eval, (p, b), (x,)), in_dims=(0, 0, None))(
-                params, buffers, x
-            )
+        logits = predict(x)
         return (logits.argmax(-1) == labels.to(logits.device)).float().mean(1).tolist()
 
     train_acc = accuracy(feats, y)
