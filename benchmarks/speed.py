@@ -156,12 +156,14 @@ def measure_overhead(model, train, steps, repeats):
         t_hand.append(t)
         t, our_losses = best_of(1, ours)
         t_ours.append(t)
-    same = max(abs(a - b) for a, b in zip(hand_losses, our_losses)) < 1e-4
+    # the same batches and updates; fused Adam rounds differently, so the losses drift apart by a little
+    difference = max(abs(a - b) for a, b in zip(hand_losses, our_losses))
     return {
         "hand_written_s": round(min(t_hand), 3),
         "trainer_s": round(min(t_ours), 3),
         "trainer_overhead_ratio": round(min(t_ours) / min(t_hand), 3),
-        "same_losses_as_hand_written": same,
+        "max_loss_difference_vs_hand_written": round(difference, 6),
+        "first_losses_hand_vs_trainer": [round(hand_losses[0], 6), round(our_losses[0], 6)],
     }
 
 
