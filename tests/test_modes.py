@@ -125,6 +125,7 @@ def test_quiz_widget_keeps_a_running_score_and_saves(content, store):
     view.choose(wrong_index(content["quiz"][1]))
     view.check_button.click()
     assert "Not quite" in view.feedback.value and "1 / 2" in view.score_label.value
+    assert "Why:" in view.feedback.value and ".:" not in view.feedback.value  # no "learns.: With ..."
     saved = store.lesson(LESSON)["quiz"]
     assert saved[content["quiz"][0]["id"]]["correct"] is True and saved[content["quiz"][1]["id"]]["correct"] is False
 

@@ -25,7 +25,8 @@ class Feedback:
         mark = "&#10003; Right." if self.correct else "&#10007; Not quite."
         parts = [f"<b>{mark}</b> {md(self.chosen_explanation)}"]
         if not self.correct:
-            parts.append(f"<b>The answer:</b> {md(self.right_text)}: {md(self.right_explanation)}")
+            # option texts may end in a full stop: the explanation goes on a line of its own, never after a colon
+            parts.append(f"<b>The answer:</b> {md(self.right_text)}<br><b>Why:</b> {md(self.right_explanation)}")
         return note("<br>".join(parts), "good" if self.correct else "bad")
 
 
