@@ -111,6 +111,10 @@ def _code_html(code):
 # --------------------------------------------------------------------------------------------- LRExplorer
 
 
+# Two figures side by side are wider than a narrow notebook: let the second wrap below instead of clipping.
+_WRAP = ipw.Layout(flex_flow="row wrap")
+
+
 class LRExplorer(ipw.VBox):
     """Train one copy per learning rate (same start, same batches) and plot the loss curves together, with the
     accuracy on the new task and the forgetting meter (the old task, read with the original head) beside it."""
@@ -137,7 +141,7 @@ class LRExplorer(ipw.VBox):
             ipw.HBox([self.rates, self.picker, self.add_button]),
             ipw.HBox([self.preset, self.steps]),
             self.runner,
-            ipw.HBox([self.loss_fig, self.acc_fig]),
+            ipw.HBox([self.loss_fig, self.acc_fig], layout=_WRAP),
             self.explanation,
         ])
 
@@ -375,7 +379,7 @@ class DiscriminativeLR(ipw.VBox):
             slider.observe(lambda _: self.refresh(), "value")
         self.refresh()
         super().__init__([ipw.HBox([ipw.VBox(list(self.sliders.values())), ipw.VBox([self.uniform, self.steps])]),
-                          ipw.HBox([self.rates_fig, self.code]), self.runner, self.acc_fig])
+                          ipw.HBox([self.rates_fig, self.code], layout=_WRAP), self.runner, self.acc_fig])
 
     def rates(self):
         return {name: check_lr(slider.value, f"rate for {name}") for name, slider in self.sliders.items()}
