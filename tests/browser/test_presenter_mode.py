@@ -5,7 +5,7 @@ and the widgets still answer clicks."""
 from pathlib import Path
 
 import pytest
-from test_freeze_explorer import EXPLORER_CELL, block_size, trainable, wait_for_trainable
+from test_browser_freeze_explorer import EXPLORER_CELL, block_size, trainable, wait_for_trainable
 
 pytestmark = pytest.mark.browser
 
