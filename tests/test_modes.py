@@ -450,9 +450,13 @@ def test_ticker_modes():
     silent = Ticker(lambda: ticks.append(1), interval=0.01, mode=None)
     silent.start()  # a test or a non-interactive run: never ticks
     assert not silent.active and len(ticks) == 3
+    # Asked for asyncio where no event loop runs: nothing ticks. A fresh thread has no running loop for sure
+    # (the browser tests' Playwright leaves one marked running in pytest's main thread).
     outside_a_loop = Ticker(lambda: ticks.append(1), interval=0.01, mode="asyncio")
-    outside_a_loop.start()
-    assert not outside_a_loop.active
+    starter = threading.Thread(target=outside_a_loop.start)
+    starter.start()
+    starter.join(5)
+    assert not outside_a_loop.active and len(ticks) == 3
 
 
 def test_lock_file_fallback_without_fcntl(tmp_path, monkeypatch):
