@@ -115,7 +115,19 @@ def _code_html(code):
 _WRAP = ipw.Layout(flex_flow="row wrap")
 
 
-class LRExplorer(ipw.VBox):
+class _Runs:
+    """``run()`` for a widget whose ``runner`` (a ``BackgroundRunner``) leaves its outcome in ``result``."""
+
+    def run(self, wait=True):
+        """Train now: in this thread with ``wait=True`` (returns the result), else in the background (None)."""
+        if wait:
+            self.runner.run_sync()
+            return self.result
+        self.runner.start()
+        return None
+
+
+class LRExplorer(_Runs, ipw.VBox):
     """Train one copy per learning rate (same start, same batches) and plot the loss curves together, with the
     accuracy on the new task and the forgetting meter (the old task, read with the original head) beside it."""
 
@@ -206,19 +218,11 @@ class LRExplorer(ipw.VBox):
                          f"{result.source_acc[keep]:.0%}, lr {result.lrs[worst]:g} leaves {result.source_acc[worst]:.0%}.")
         return "<br>".join(lines)
 
-    def run(self, wait=True):
-        """Train now: in this thread with ``wait=True`` (returns the ``Sweep``), else in the background."""
-        if wait:
-            self.runner.run_sync()
-            return self.result
-        self.runner.start()
-        return None
-
 
 # --------------------------------------------------------------------------------------------- LRFinder
 
 
-class LRFinder(ipw.VBox):
+class LRFinder(_Runs, ipw.VBox):
     """The LR range test as a widget: exponential sweep, smoothed loss, two suggestions; weights restored."""
 
     def __init__(self, model=None, train=None, preset="all layers", start=1e-6, end=1.0, steps=80, seed=0):
@@ -251,18 +255,11 @@ class LRFinder(ipw.VBox):
             "there or lower: the pre-trained layers want small steps.")
         return "Done: the weights are exactly as before."
 
-    def run(self, wait=True):
-        if wait:
-            self.runner.run_sync()
-            return self.result
-        self.runner.start()
-        return None
-
 
 # --------------------------------------------------------------------------------------------- ScheduleExplorer
 
 
-class ScheduleExplorer(ipw.VBox):
+class ScheduleExplorer(_Runs, ipw.VBox):
     """LR against step for each schedule (and its options), then the chosen one applied to a real run, next to
     a constant rate. The Keras spelling of exponential decay is shown beside it."""
 
@@ -342,18 +339,11 @@ class ScheduleExplorer(ipw.VBox):
             trace.name = f"{label}: val {runs[label].final.get('val_acc', 0):.0%}"
         return " | ".join(f"{label}: validation {h.final.get('val_acc', 0):.0%}" for label, h in runs.items())
 
-    def run(self, wait=True):
-        if wait:
-            self.runner.run_sync()
-            return self.result
-        self.runner.start()
-        return None
-
 
 # --------------------------------------------------------------------------------------------- DiscriminativeLR
 
 
-class DiscriminativeLR(ipw.VBox):
+class DiscriminativeLR(_Runs, ipw.VBox):
     """One rate per block (small for early layers, large for the new head), shown as bars and trained, next to
     one uniform rate: accuracy on the new task and on the old one."""
 
@@ -422,9 +412,3 @@ class DiscriminativeLR(ipw.VBox):
         return " | ".join(f"{label}: new task {f.get('val_acc', 0):.0%}, old task {f.get('source_acc', 0):.0%}"
                           for label, f in zip(labels, finals))
 
-    def run(self, wait=True):
-        if wait:
-            self.runner.run_sync()
-            return self.result
-        self.runner.start()
-        return None
