@@ -115,6 +115,26 @@ def _code_html(code):
 _WRAP = ipw.Layout(flex_flow="row wrap")
 
 
+def _train_in_turn(settings, make_trainer, steps, progress, stop, say_which=False):
+    """Train one run per ``label -> setting``, one after another, for ``steps`` each; returns the histories.
+
+    Progress covers all runs together; Stop ends the run in progress and skips the rest.
+    """
+    runs = {}
+    for i, (label, setting) in enumerate(settings.items()):
+        trainer = make_trainer(setting)
+
+        def live(history, i=i, trainer=trainer, label=label):
+            progress((i + len(history.loss) / steps) / len(settings), f"Training: {label}" if say_which else "")
+            if stop.is_set():
+                trainer.stop()
+
+        runs[label] = trainer.fit(steps, callback=live, eval_every=steps)
+        if stop.is_set():
+            break
+    return runs
+
+
 class _Runs:
     """``run()`` for a widget whose ``runner`` (a ``BackgroundRunner``) leaves its outcome in ``result``."""
 
@@ -316,20 +336,11 @@ class ScheduleExplorer(_Runs, ipw.VBox):
 
     def _job(self, progress, stop):
         lr, steps, spec = check_lr(self.lr.value), check_steps(self.steps.value), self.spec()
-        runs = {}
-        for i, (label, schedule) in enumerate((("constant", None), (spec["name"], spec))):
-            trainer = Trainer(frozen_copy(self.model, PRESETS[self.preset]), self.train, self.val, lr=lr,
-                              schedule=schedule, seed=self.seed, augment=False)
-
-            def live(history, i=i, trainer=trainer):
-                progress((i + len(history.loss) / steps) / 2)
-                if stop.is_set():
-                    trainer.stop()
-
-            runs[label] = trainer.fit(steps, callback=live, eval_every=steps)
-            if stop.is_set():
-                break
-        return runs
+        return _train_in_turn(
+            {"constant": None, spec["name"]: spec},
+            lambda schedule: Trainer(frozen_copy(self.model, PRESETS[self.preset]), self.train, self.val, lr=lr,
+                                     schedule=schedule, seed=self.seed, augment=False),
+            steps, progress, stop)
 
     def _show(self, runs):
         self.result = runs
@@ -384,20 +395,11 @@ class DiscriminativeLR(_Runs, ipw.VBox):
         steps = check_steps(self.steps.value)
         settings = {"discriminative": self.rates(), "uniform": check_lr(self.uniform.value, "uniform rate")}
         self.source_before = old_task_accuracy(self.model, self.source)
-        runs = {}
-        for i, (label, lr) in enumerate(settings.items()):
-            trainer = Trainer(frozen_copy(self.model, ()), self.train, self.val, lr=lr, source=self.source,
-                              seed=self.seed)
-
-            def live(history, i=i, trainer=trainer):
-                progress((i + len(history.loss) / steps) / 2, f"Training: {label}")
-                if stop.is_set():
-                    trainer.stop()
-
-            runs[label] = trainer.fit(steps, callback=live, eval_every=steps)
-            if stop.is_set():
-                break
-        return runs
+        return _train_in_turn(
+            settings,
+            lambda lr: Trainer(frozen_copy(self.model, ()), self.train, self.val, lr=lr, source=self.source,
+                               seed=self.seed),
+            steps, progress, stop, say_which=True)
 
     def _show(self, runs):
         self.result = runs
