@@ -9,14 +9,7 @@ from widgets import CourseCNN
 from widgets.core.lr import schedule_curve
 from widgets.ui.background import BackgroundRunner
 from widgets.ui.lr_explorer import DiscriminativeLR, LRExplorer, LRFinder, ScheduleExplorer, parse_rates
-
-
-def easy_task(n=64, classes=4, seed=0):
-    g = torch.Generator().manual_seed(seed)
-    y = torch.arange(n) % classes
-    x = torch.randn(n, 3, 32, 32, generator=g) * 0.5
-    x[:, 0] += (y.float() - classes / 2)[:, None, None]
-    return x, y
+from tasks import easy_task
 
 
 @pytest.fixture
