@@ -19,8 +19,16 @@ $(STAMP): pyproject.toml scripts/install_torch.sh
 lab: setup
 	$(BIN)/jupyter lab course/00_start_here.ipynb
 
+# Node tools for the tests (package.json): axe-core for the accessibility checks, configurable-http-proxy for
+# the JupyterHub tests. Installed into ./node_modules from the npm registry, pinned by package-lock.json.
+NODE_STAMP := node_modules/.installed
+
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $(NODE_STAMP)
+
 # Chromium for the browser tests: installed with apt-get when possible, else they skip and say why.
-test: setup
+test: setup $(NODE_STAMP)
 	sh scripts/install_browser.sh
 	$(BIN)/python -m pytest
 
@@ -31,4 +39,4 @@ benchmarks: setup
 	$(BIN)/python benchmarks/transfer.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache build *.egg-info
+	rm -rf $(VENV) node_modules .pytest_cache build *.egg-info
