@@ -140,7 +140,7 @@ def test_refresh_reads_changes_made_by_hand(explorer):
 
 def test_a_name_builds_the_architecture_and_a_wrong_one_is_refused():
     assert FreezeExplorer("course").counts.total == count_parameters(zoo.build_architecture("course")).total
-    with pytest.raises(ValueError, match="Choose one of"):
+    with pytest.raises(ValueError, match="choose one of"):
         FreezeExplorer("resnet19")
     with pytest.raises(TypeError):
         FreezeExplorer(42)
