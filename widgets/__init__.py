@@ -91,6 +91,9 @@ _EXPORTS = {
     "ProgressStore": ".modes.store",
     "learning_modes": ".modes.lesson",
     "load_lesson_content": ".modes.content",
+    # --- the lessons' one-line checks ---
+    "check": ".checking",
+    "CheckFailed": ".checking",
     # --- capstone: core.recipe, ui.recipe_builder ---
     "Recipe": ".core.recipe",
     "recipe_code": ".core.recipe",
@@ -103,6 +106,7 @@ _EXPORTS = {
 _MODULES = {
     "transfer": ".core.transfer",
     "keras_side": ".core.keras_side",
+    "experiments": ".experiments",
 }
 
 

@@ -42,8 +42,7 @@ def rate(value, what="learning rate"):
     number = _number(value.strip() if isinstance(value, str) else value)
     if number is None or not math.isfinite(number) or not 0 < number <= MAX_RATE:
         raise SettingError(
-            f"{what} must be a number above 0 and at most {MAX_RATE:g}, such as 1e-3 "
-            f"(fine-tuning rates are usually 1e-5 to 1e-2); got {_shown(value)}."
+            f"{what} must be a number above 0 and at most {MAX_RATE:g}, such as 1e-3; got {_shown(value)}."
         )
     return number
 
