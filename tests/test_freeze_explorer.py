@@ -158,10 +158,12 @@ def test_every_architecture_head_only(name):
     assert explorer.counts.trainable == head.in_features * 10 + 10
 
 
-def test_freeze_figure_stacks_frozen_and_trainable():
+def test_freeze_figure_shows_frozen_and_trainable_on_a_log_axis_by_pattern_as_well_as_colour():
     explorer = FreezeExplorer("course")
     explorer.toggles["conv1"].value = True
     figure = freeze_figure(explorer.rows)
-    assert figure.layout.barmode == "stack"
+    assert figure.layout.yaxis.type == "log"  # the 5,130-parameter head is visible next to million-parameter blocks
+    assert figure.layout.barmode == "group"
     assert [t.name for t in figure.data] == ["frozen", "trainable"]
+    assert figure.data[0].marker.pattern.shape == "/" and not figure.data[1].marker.pattern.shape
     assert list(figure.data[0].x) == ["conv1", "conv2", "conv3", "head"]  # pool has no parameters: no bar
