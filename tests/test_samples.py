@@ -72,3 +72,14 @@ def test_transfer_figures_hold_the_numbers_they_are_given():
     assert list(curve.data[0].x) == [5, 10]
     drift = transfer.drift_figure([0, 10], {"conv1": [0.0, 0.0], "conv3": [0.0, 0.1]}, [(0, "+head")])
     assert [trace.name for trace in drift.data] == ["conv1", "conv3"]
+
+
+def test_the_model_diagram_shows_every_block_with_the_shape_it_really_outputs():
+    model = widgets.load_pretrained("course", num_classes=10)
+    figure = widgets.model_diagram(model)
+    texts = [a.text for a in figure.layout.annotations if a.text]
+    assert [t.split("</b>")[0].removeprefix("<b>") for t in texts] == ["input", "conv1", "conv2", "conv3", "pool", "head"]
+    assert "out: 32 x 16 x 16" in texts[1] and "out: 512" in texts[4] and "out: 10" in texts[5]
+    assert "5,130 params" in texts[5]
+    assert figure.layout.width <= 860
+    assert model.training  # drawing it changed no mode

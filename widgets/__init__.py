@@ -79,6 +79,7 @@ _EXPORTS = {
     "drift_figure": ".figures.transfer",
     "batchnorm_drift_figure": ".figures.freezing",
     "model_comparison_figure": ".figures.models",
+    "model_diagram": ".figures.model_diagram",
     # --- learning modes: modes.* ---
     "RecallCards": ".modes.cards",
     "Quiz": ".modes.quiz",

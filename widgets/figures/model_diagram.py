@@ -48,7 +48,8 @@ def model_diagram(model, image_size=32, title="The course model, block by block"
         colour = PALETTE[1] if head else PALETTE[0] if name != "input" else "#999999"
         fig.add_shape(type="rect", x0=x0, x1=x0 + width, y0=0, y1=1, line=dict(color=colour, width=2),
                       fillcolor=colour, opacity=0.15)
-        text = f"<b>{name}</b><br>{layers.replace(' + ', '<br>')}<br><i>out: {_shape_text(shape)}</i>"
+        shape_label = "shape" if name == "input" else "out"
+        text = f"<b>{name}</b><br>{layers.replace(' + ', '<br>')}<br><i>{shape_label}: {_shape_text(shape)}</i>"
         if count:
             text += f"<br>{count:,} params"
         fig.add_annotation(x=x0 + width / 2, y=0.5, text=text, showarrow=False, font=dict(size=10))
