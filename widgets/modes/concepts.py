@@ -3,13 +3,15 @@
 Each concept of an explain prompt lists *phrases*: a few words that say the idea, with alternatives in a
 slot written ``a|b``, e.g. ``"train|unfreeze head|classifier"``. A phrase is found when its words appear in
 the text in order, within one sentence, with at most :data:`MAX_GAP` other words between neighbours.
-Words are compared by their stem (Snowball's English stemmer: *freezes*, *freezing* -> *freez*), after
+A hyphenated word is one word (*pre-trained* = *pretrained*). Words are compared by their stem (Snowball's English stemmer: *freezes*, *freezing* -> *freez*), after
 British spellings are folded into American ones (*generalise* = *generalize*). On top of that:
 
 - whole words only ("lr" never matches inside "blurry"); no phrase may be one stop word ("true", "the");
 - negation: a phrase preceded closely by *not*, *no*, *never*, *without*... does not count ("it does
   **not** keep the features"), unless the negation is part of the phrase itself ("no gradient");
-- a sentence of fewer than :data:`MIN_WORDS` words counts for nothing (a list of keywords is not an answer).
+- a negation's reach ends at a comma or the end of the sentence;
+- a list of keywords is not an answer: a text of fewer than :data:`MIN_WORDS` words, or one where fewer than
+  :data:`MIN_FUNCTION_SHARE` of the words are function words (*the*, *is*, *to* ...), counts for nothing.
 
 :func:`detect` returns the matches with their character positions, so a view can highlight them.
 """
@@ -20,8 +22,9 @@ from dataclasses import dataclass
 import snowballstemmer
 
 MAX_GAP = 3  # other words allowed between two words of a phrase
-NEGATION_WINDOW = 3  # a negation this many words (or fewer) before a phrase cancels it
+NEGATION_WINDOW = 4  # a negation this many words (or fewer) before a phrase cancels it
 MIN_WORDS = 3
+MIN_FUNCTION_SHARE = 0.1
 NEGATIONS = frozenset({"not", "no", "never", "without", "nothing", "none", "neither", "nor", "cannot"})
 #: words too common to say anything alone; a one-word phrase must not be one of these
 STOP_WORDS = frozenset(
@@ -33,8 +36,16 @@ STOP_WORDS = frozenset(
     you your true false yes one two three zero high low higher lower first last big small good bad thing things
     way get got make made use used very really much many step steps layer layers model models""".split()
 )
-_TOKEN = re.compile(r"\d+(?:\.\d+)?(?:e-?\d+)?|n't|[a-z_][a-z0-9_]*?(?=n't)|[a-z_][a-z0-9_]*")
+_TOKEN = re.compile(r"\d+(?:\.\d+)?(?:e-?\d+)?|n't|[a-z_][a-z0-9_]*?(?=n't)|[a-z_][a-z0-9_]*(?:-[a-z][a-z0-9_]*)*")
 _SENTENCE_END = re.compile(r"[.!?;:\n]+(?=\s|$)|\bbut\b|\bhowever\b|\balthough\b")
+_CLAUSE_END = re.compile(r",")
+#: words that make a sentence a sentence (a list of keywords has none)
+FUNCTION_WORDS = frozenset(
+    """a an the this that these those it its they them their is are was were be been being am do does did has
+    have had will would can could should must may might to of in on at by for from with into onto about as so
+    because if then than and or but not no when while which who what how why where there here we you i he she
+    my your our his her only also just very too each every all some any both""".split()
+)
 _stemmer = snowballstemmer.stemmer("english")
 
 
@@ -42,6 +53,7 @@ def _fold(word):
     """One spelling for British and American forms, then the Snowball stem."""
     if word == "n't":
         return "not"
+    word = word.replace("-", "")  # pre-trained = pretrained, fine-tune = finetune
     word = re.sub(r"is(e|ed|es|ing|ation|ations)$", r"iz\1", word)
     if len(word) > 5:
         word = re.sub(r"our$", "or", word)
@@ -50,28 +62,40 @@ def _fold(word):
 
 @dataclass(frozen=True)
 class Word:
+    text: str
     stem: str
     start: int
     end: int
     sentence: int
+    clause: int  # negation reaches no further than a comma
 
 
 def words(text):
     """The text's words with their stems, character spans and sentence numbers."""
     text = str(text).lower().replace("\u2019", "'")  # same length: spans stay those of the original text
     ends = [m.start() for m in _SENTENCE_END.finditer(text)]
-    out, sentence = [], 0
+    commas = sorted(ends + [m.start() for m in _CLAUSE_END.finditer(text)])
+    out, sentence, clause = [], 0, 0
     for match in _TOKEN.finditer(text):
         while sentence < len(ends) and ends[sentence] <= match.start():
             sentence += 1
-        out.append(Word(_fold(match.group()), match.start(), match.end(), sentence))
+        while clause < len(commas) and commas[clause] <= match.start():
+            clause += 1
+        out.append(Word(match.group(), _fold(match.group()), match.start(), match.end(), sentence, clause))
     return out
+
+
+def reads_as_text(tokens):
+    """False for keyword lists: too short, or (almost) no function words."""
+    if len(tokens) < MIN_WORDS:
+        return False
+    return sum(t.text in FUNCTION_WORDS for t in tokens) >= MIN_FUNCTION_SHARE * len(tokens)
 
 
 def compile_phrase(phrase):
     """A phrase as a list of slots, each a set of accepted stems: "train|unfreeze head" -> [{train, unfreez}, {head}]."""
     slots = []
-    for slot in str(phrase).lower().replace("-", " ").split():
+    for slot in str(phrase).lower().split():
         stems = {w.stem for part in slot.split("|") for w in words(part)}
         if stems:
             slots.append(stems)
@@ -83,11 +107,12 @@ def phrase_problems(phrase):
     slots = compile_phrase(phrase)
     if not slots:
         return [f"phrase {phrase!r} has no words"]
-    raw = [part for slot in str(phrase).lower().split() for part in slot.split("|")]
-    if len(slots) == 1 and any(part in STOP_WORDS or _fold(part) in {_fold(s) for s in STOP_WORDS} for part in raw):
-        return [f"phrase {phrase!r} is a single common word: use a phrase that says the idea"]
-    if len(slots) == 1 and any(part.isdigit() for part in raw):
-        return [f"phrase {phrase!r} is a bare number: say what it means"]
+    if len(slots) == 1:
+        stems = slots[0]
+        if stems & _STOP_STEMS:
+            return [f"phrase {phrase!r} is a single common word: use a phrase that says the idea"]
+        if any(stem.isdigit() for stem in stems):
+            return [f"phrase {phrase!r} is a bare number: say what it means"]
     return []
 
 
@@ -119,8 +144,8 @@ def _find(slots, tokens, negation_stems):
         else:
             window = range(max(0, first - NEGATION_WINDOW), span[-1] + 1)
             negated = any(
-                tokens[k].stem in negation_stems and tokens[k].stem not in own and tokens[k].sentence == token.sentence
-                and k not in span
+                tokens[k].stem in negation_stems and tokens[k].stem not in own and k not in span
+                and tokens[k].clause in (token.clause, tokens[span[-1]].clause)
                 for k in window
             )
             if not negated:
@@ -129,6 +154,7 @@ def _find(slots, tokens, negation_stems):
 
 
 _NEGATION_STEMS = frozenset(_fold(w) for w in NEGATIONS)
+_STOP_STEMS = frozenset(_fold(w) for w in STOP_WORDS)
 
 
 def detect(text, concepts):
@@ -136,14 +162,13 @@ def detect(text, concepts):
 
     ``concepts`` is the prompt's list of ``{concept, phrases}``."""
     tokens = words(text)
-    sizes = {}
-    for token in tokens:
-        sizes[token.sentence] = sizes.get(token.sentence, 0) + 1
+    if not reads_as_text(tokens):
+        return []
     found = []
     for index, concept in enumerate(concepts):
         for phrase in concept.get("phrases", []):
             span = _find(compile_phrase(phrase), tokens, _NEGATION_STEMS)
-            if span is not None and sizes[tokens[span[0]].sentence] >= MIN_WORDS:
+            if span is not None:
                 found.append(Match(index, phrase, tokens[span[0]].start, tokens[span[-1]].end))
                 break
     return found
