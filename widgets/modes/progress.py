@@ -250,6 +250,6 @@ class ProgressDashboard(ipw.VBox):
         self.table.value = (
             f"<b>Course progress</b> {_bar(done / total if total else 0)} &middot; badges {badges} / {len(summaries)}"
             + course_badge
-            f"<table style='margin-top:6px'>{''.join(rows)}</table>"
+            + f"<table style='margin-top:6px'>{''.join(rows)}</table>"
             + ("" if rows else note("No lesson content found.", "warn"))
         )
