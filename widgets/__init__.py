@@ -68,6 +68,9 @@ _EXPORTS = {
     "ProgressDashboard": ".modes.progress",
     "ProgressStore": ".modes.store",
     "learning_modes": ".modes.lesson",
+    "Diagnostic": ".modes.diagnostic",
+    "SpacedReview": ".modes.review",
+    "ClassReport": ".modes.class_report",
     "load_lesson_content": ".modes.content",
     # --- start here and capstone (lead): core.zoo, core.recipe, ui.recipe_builder ---
     "weights_status": ".core.zoo",

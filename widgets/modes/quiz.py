@@ -5,7 +5,7 @@ import ipywidgets as ipw
 
 from ..accessible import LiveHTML
 from .base import ModeView, button
-from .choice import ChoiceQuestion, check
+from .choice import ChoiceQuestion, check, right_index  # noqa: F401  (right_index: also importable from here)
 from .markup import escape, md, note
 
 
