@@ -12,26 +12,41 @@ function render({ model, el }) {
   group.className = "ftlab-radiogroup";
   el.appendChild(group);
 
-  function draw() {
-    group.setAttribute("aria-label", model.get("label") || "Options");
-    group.setAttribute("aria-disabled", model.get("disabled") ? "true" : "false");
-    const labels = model.get("labels");
-    const index = model.get("index");
+  // Rebuild the options only when the labels change; a new choice or a disabled state updates the inputs in
+  // place, so the focused radio keeps the focus (a rebuilt one would drop it to the page).
+  function build() {
+    const hadFocus = group.contains(document.activeElement);
     group.textContent = "";
-    labels.forEach((text, k) => {
+    model.get("labels").forEach((text, k) => {
       const label = document.createElement("label");
       label.className = "ftlab-radio";
       const input = document.createElement("input");
       input.type = "radio";
       input.name = name;
       input.value = String(k);
-      input.checked = k === index;
-      input.disabled = model.get("disabled");
       const span = document.createElement("span");
       span.textContent = text; // plain text: option labels never carry markup
       label.append(input, span);
       group.appendChild(label);
     });
+    update();
+    if (hadFocus) focusChoice();
+  }
+
+  function update() {
+    group.setAttribute("aria-label", model.get("label") || "Options");
+    group.setAttribute("aria-disabled", model.get("disabled") ? "true" : "false");
+    const index = model.get("index");
+    for (const input of group.querySelectorAll("input")) {
+      input.checked = Number(input.value) === index;
+      input.disabled = model.get("disabled");
+    }
+  }
+
+  function focusChoice() {
+    const inputs = Array.from(group.querySelectorAll("input"));
+    const target = inputs.find((i) => i.checked) || inputs[0];
+    if (target) target.focus();
   }
 
   group.addEventListener("change", (event) => {
@@ -48,17 +63,13 @@ function render({ model, el }) {
     }
   });
   model.on("msg:custom", (msg) => {
-    if (msg && msg.do === "focus") {
-      const inputs = Array.from(group.querySelectorAll("input"));
-      const target = inputs.find((i) => i.checked) || inputs[0];
-      if (target) target.focus();
-    }
+    if (msg && msg.do === "focus") focusChoice();
   });
-  model.on("change:labels", draw);
-  model.on("change:index", draw);
-  model.on("change:disabled", draw);
-  model.on("change:label", draw);
-  draw();
+  model.on("change:labels", build);
+  model.on("change:index", update);
+  model.on("change:disabled", update);
+  model.on("change:label", update);
+  build();
 }
 
 export default { render };
