@@ -66,6 +66,9 @@ class RadioGroup(_Focusable, anywidget.AnyWidget):
 
     def _on_message(self, _widget, content, _buffers):
         if isinstance(content, dict) and content.get("event") == "enter":
+            index = content.get("index")
+            if isinstance(index, int) and -1 <= index < len(self.labels):
+                self.index = index  # the choice the learner saw when pressing Enter
             for callback in list(self._enter_callbacks):
                 callback()
 

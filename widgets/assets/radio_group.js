@@ -59,7 +59,8 @@ function render({ model, el }) {
     if (event.key === "Enter" && !model.get("disabled")) {
       event.preventDefault();
       event.stopPropagation();
-      model.send({ event: "enter" });
+      // the choice travels with the message: a state update may still wait in ipywidgets' send queue
+      model.send({ event: "enter", index: model.get("index") });
     }
   });
   model.on("msg:custom", (msg) => {
