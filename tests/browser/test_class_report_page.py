@@ -2,6 +2,8 @@
 or critical violation, and the screenshot for the instructor guide (docs/images/class-report.png) comes from
 here, made from a generated class of 30 learners."""
 
+from pathlib import Path
+
 import pytest
 from labpage import axe_violations
 
@@ -9,6 +11,7 @@ from widgets.modes.class_report import write_report
 from widgets.modes.demo_class import write_demo_class
 
 pytestmark = pytest.mark.browser
+SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
 
 
 def test_the_class_report_page(browser, tmp_path, monkeypatch):
@@ -25,8 +28,6 @@ def test_the_class_report_page(browser, tmp_path, monkeypatch):
         page.get_by_role("heading", name="Worth reteaching").wait_for()
         assert [url for url in requests if not url.startswith("file:")] == []
         assert axe_violations(page, "main") == []
-        from conftest import SCREENSHOTS
-
         SCREENSHOTS.mkdir(exist_ok=True)
         page.screenshot(path=str(SCREENSHOTS / "class-report.png"))
     finally:
