@@ -5,13 +5,23 @@ from pathlib import Path
 
 import ipywidgets as ipw
 
-from ..core.recipe import RECIPE_ARCHITECTURES, SCHEDULES, Recipe, recipe_code
+from ..core import checks
+from ..core.recipe import RECIPE_ARCHITECTURES, Recipe, recipe_code
+from ..core.schedules import SCHEDULES
+from .background import friendly
 
 
 class RecipeBuilder(ipw.VBox):
     """Controls on the left, the generated script below; every change rewrites the script at once."""
 
     def __init__(self, recipe=Recipe(), save_as="my_finetune.py"):
+        problems = recipe.problems()
+        for name in ("head_lr", "backbone_lr"):  # a slider would move a value outside its range silently
+            value = getattr(recipe, name)
+            if not problems and not 1e-6 <= value <= 1:
+                problems.append(f"{name} must be between 1e-06 and 1 on this slider; got {value:g}.")
+        if problems:
+            raise checks.SettingError(" ".join(problems))
         self.model = ipw.Dropdown(options=list(RECIPE_ARCHITECTURES), value=recipe.model, description="model")
         self.num_classes = ipw.BoundedIntText(value=recipe.num_classes, min=1, max=100_000, description="classes")
         self.unfreeze_last = ipw.IntSlider(value=recipe.unfreeze_last, min=0, description="unfreeze last")
@@ -65,9 +75,14 @@ class RecipeBuilder(ipw.VBox):
         self.unfreeze_last.max = len(RECIPE_ARCHITECTURES[self.model.value].blocks)
 
     def _on_change(self, change):
-        if change["owner"] is self.model:
-            self._sync_block_count()  # clamps unfreeze_last, which calls back here once more
-        self._render()
+        try:
+            if change["owner"] is self.model:
+                self._sync_block_count()  # clamps unfreeze_last, which calls back here once more
+            self._render()
+        except Exception as error:  # a value set from code (NaN on a slider ...) is a message, not a traceback
+            self.code = ""
+            self.code_view.value = ""
+            self.message.value = f"⚠ {html.escape(friendly(error))}"
 
     def _on_save(self, _button):
         if not self.code:
