@@ -91,6 +91,9 @@ _EXPORTS = {
     "ProgressDashboard": ".modes.progress",
     "ProgressStore": ".modes.store",
     "learning_modes": ".modes.lesson",
+    "Diagnostic": ".modes.diagnostic",
+    "SpacedReview": ".modes.review",
+    "ClassReport": ".modes.class_report",
     "load_lesson_content": ".modes.content",
     # --- the lessons' one-line checks ---
     "check": ".checking",

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import ipywidgets as ipw
 
-from ._html import code_block, md, note
+from .markup import code_block, md, note
 
 _PRINT_CSS = """
 body { font-family: system-ui, sans-serif; font-size: 12px; margin: 16px; }

@@ -10,6 +10,7 @@ import ipywidgets as ipw
 import plotly.graph_objects as go
 from torch import nn
 
+from ..accessible import PressedToggle
 from ..core import freezing, params, zoo
 from ..core.checks import SettingError
 from ..figures.freezing import freeze_figure, update_freeze_figure
@@ -179,7 +180,7 @@ class FreezeExplorer(ipw.VBox):
         self._sizes = [sum(p.numel() for p in ps) for _, ps in self._blocks]
         self.toggles = {}
         for name, _ in self._blocks:
-            toggle = ipw.ToggleButton(description=name, layout=ipw.Layout(width="auto"))
+            toggle = PressedToggle(description=name, layout=ipw.Layout(width="auto"))  # aria-pressed: state by more than colour
             toggle.observe(self._on_toggle, names="value")
             self.toggles[name] = toggle
         self.toggle_box.children = tuple(self.toggles.values())
