@@ -168,7 +168,7 @@ def test_discriminative_rates_are_drawn_and_compared_with_one_uniform_rate(kit):
     bars = widget.rates_fig.data[0]
     assert list(bars.x) == ["conv1", "conv2", "conv3", "head"]
     assert list(bars.y) == pytest.approx([1e-4, 3e-4, 1e-3, 1e-2])
-    widget.sliders["head"].value = 1e-1
+    widget.rate_boxes["head"].value = "0.1"
     assert widget.rates_fig.data[0].y[-1] == pytest.approx(1e-1)
     runs = widget.run()
     assert list(runs) == ["discriminative", "uniform"]

@@ -15,7 +15,10 @@ advanced/expert (hard); ``section``: the number of the section that teaches it):
                 mistakes (list), code (optional), category (optional; "Predict Output" needs code), section
     diagnostic: the ids of 10 quiz/challenge/practice items, easy, medium and hard, each with a section
     explain:    id, prompt, hint, model_answer, concepts: [{concept, phrases: [...]}] (4 or 5 concepts)
-    cheatsheet: points (list), code: [{title, code}]
+    cheatsheet: points (list of text, or of {text, claims}), code: [{title, code}]
+
+Every item (and every cheat-sheet point given as a mapping) may carry ``claims``: the ids of the claims in
+``course/claims.yaml`` that its empirical statements rest on (``[]`` when it states none).
 
 ``options`` is a list of ``{text, correct: true/false, explanation}`` with exactly one right option; every
 option explains itself, since the learner sees the explanation of whatever they picked. An explain concept's
@@ -76,7 +79,20 @@ def _item_problems(section, item, k, required, n_sections):
         problems.append(f"{where}: section must be a section number from 1 to {n_sections}")
     if section in ("quiz", "challenges", "practice"):
         problems += _options_problems(where, item.get("options"))
+    problems += _claims_problems(where, item)
     return problems
+
+
+def _claims_problems(where, item):
+    claims = item.get("claims", [])
+    if not isinstance(claims, list) or not all(isinstance(c, str) and c.strip() for c in claims):
+        return [f"{where}: claims must be a list of claim ids"]
+    return []
+
+
+def point_text(point):
+    """A cheat-sheet point's text, whether it is given as text or as ``{text, claims}``."""
+    return point.get("text", "") if isinstance(point, dict) else point
 
 
 def _challenge_problems(item, where):
@@ -217,6 +233,13 @@ def _sheet_problems(sheet):
     problems = []
     if not isinstance(sheet.get("points"), list) or len(sheet.get("points") or []) < 3:
         problems.append("cheatsheet: needs at least 3 points")
+    for k, point in enumerate(sheet.get("points") or []):
+        if isinstance(point, dict):
+            if not str(point.get("text", "")).strip():
+                problems.append(f"cheatsheet: point {k + 1} has no text")
+            problems += _claims_problems(f"cheatsheet point {k + 1}", point)
+        elif not str(point).strip():
+            problems.append(f"cheatsheet: point {k + 1} is empty")
     code = sheet.get("code")
     if not isinstance(code, list) or not code:
         problems.append("cheatsheet: needs a list of code snippets")

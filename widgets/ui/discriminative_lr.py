@@ -10,24 +10,11 @@ from ..core import checks
 from ..core.training import Trainer
 from ..figures import training as figs
 from .background import BackgroundRunner, message_html, shown_in
+from .inputs import code_view, rate_box
 from .lr_explorer import WRAP
-from .training_runs import Runs, code_html, copy_with, course_defaults, train_in_turn
+from .training_runs import Runs, copy_with, course_defaults, train_in_turn
 
 DEFAULT_RATES = {"conv1": 1e-4, "conv2": 3e-4, "conv3": 1e-3, "head": 1e-2}
-LOWEST, HIGHEST = 1e-6, 1.0  # the sliders' range
-
-
-def _rate(value, what):
-    """A rate the sliders can show: checked, and inside their range (a slider would move it silently)."""
-    value = checks.rate(value, what)
-    if not LOWEST <= value <= HIGHEST:
-        raise checks.SettingError(f"{what} must be between {LOWEST:g} and {HIGHEST:g} on these sliders; got {value:g}.")
-    return value
-
-
-def _slider(name, value):
-    return ipw.FloatLogSlider(value=value, base=10, min=-6, max=0, step=0.25, description=name,
-                              readout_format=".0e", style={"description_width": "60px"})
 
 
 class DiscriminativeLR(Runs, ipw.VBox):
@@ -39,14 +26,14 @@ class DiscriminativeLR(Runs, ipw.VBox):
     def __init__(self, model=None, train=None, val=None, source=None, rates=None, uniform=3e-3, steps=60, seed=0):
         rates = dict(rates if rates is not None else DEFAULT_RATES)
         for name, lr in rates.items():
-            _rate(lr, f"rate for {name}")
-        uniform, steps = _rate(uniform, "uniform rate"), checks.steps(steps)
+            checks.rate(lr, f"rate for {name}")
+        uniform, steps = checks.rate(uniform, "uniform rate"), checks.steps(steps)
         self.model, self.train, self.val, self.source = course_defaults(model, train, val, source)
         self.seed = seed
         self.result = None
         self.source_before = None
-        self.sliders = {name: _slider(name, lr) for name, lr in rates.items()}
-        self.uniform = _slider("uniform", uniform)
+        self.rate_boxes = {name: rate_box(name, lr, width="150px") for name, lr in rates.items()}
+        self.uniform = rate_box("uniform", uniform, width="150px")
         self.steps = ipw.IntText(value=steps, description="steps", layout=ipw.Layout(width="160px"))
         self.rates_fig = figs.rates_figure(widget=True)
         self.acc_fig = figs.accuracy_bars_figure(widget=True, title="Discriminative vs uniform")
@@ -54,10 +41,10 @@ class DiscriminativeLR(Runs, ipw.VBox):
         self.message = ipw.HTML()
         self.runner = BackgroundRunner(self._job, on_done=self._show, start_label="Compare", on_start=self._clear)
         refresh = shown_in(self.say)(lambda _: self.refresh())
-        for slider in (*self.sliders.values(), self.uniform):
-            slider.observe(refresh, "value")
+        for box in (*self.rate_boxes.values(), self.uniform):
+            box.observe(refresh, "value")
         self.refresh()
-        super().__init__([ipw.HBox([ipw.VBox(list(self.sliders.values())), ipw.VBox([self.uniform, self.steps])]),
+        super().__init__([ipw.HBox([ipw.VBox(list(self.rate_boxes.values())), ipw.VBox([self.uniform, self.steps])]),
                           self.message, ipw.HBox([self.rates_fig, self.code], layout=WRAP), self.runner,
                           self.acc_fig])
 
@@ -66,15 +53,15 @@ class DiscriminativeLR(Runs, ipw.VBox):
 
     def settings(self):
         """``(rates per block, uniform rate, steps)``, checked; a ``SettingError`` says what is wrong."""
-        rates = {name: _rate(slider.value, f"rate for {name}") for name, slider in self.sliders.items()}
-        return rates, _rate(self.uniform.value, "uniform rate"), checks.steps(self.steps.value)
+        rates = {name: checks.rate(box.value, f"rate for {name}") for name, box in self.rate_boxes.items()}
+        return rates, checks.rate(self.uniform.value, "uniform rate"), checks.steps(self.steps.value)
 
     def refresh(self):
         rates, uniform, _ = self.settings()
         self.message.value = ""
         figs.update_rates(self.rates_fig, rates, uniform=uniform)
         groups = ",\n".join(f'    {{"params": model.{n}.parameters(), "lr": {lr:.0e}}}' for n, lr in rates.items())
-        self.code.value = code_html(f"optimizer = torch.optim.Adam([\n{groups},\n])\n# or: Trainer(model, train, lr={{...}})")
+        self.code.value = code_view(f"optimizer = torch.optim.Adam([\n{groups},\n])\n# or: Trainer(model, train, lr={{...}})")
 
     def _clear(self):
         self.result = None

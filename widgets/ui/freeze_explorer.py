@@ -15,6 +15,7 @@ from ..core import freezing, params, zoo
 from ..core.checks import SettingError
 from ..figures.freezing import freeze_figure, update_freeze_figure
 from .background import user_of
+from .inputs import code_view
 
 DEPTH_LABELS = {1: "blocks", 2: "sub-blocks", 3: "sub-sub-blocks"}
 MAX_TOGGLES = 80
@@ -234,7 +235,7 @@ class FreezeExplorer(ipw.VBox):
 
         update_freeze_figure(self.figure, rows)
         self.summary.value = self._summary_html()
-        self.code.value = f"<pre style='font-size:12px'>{html.escape(self.code_text())}</pre>"
+        self.code.value = code_view(self.code_text())
         if error:
             self.message.value = f"<span style='color:#b00020'>&#9888; {html.escape(error)}</span>"
         else:

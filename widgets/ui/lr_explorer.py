@@ -12,6 +12,7 @@ from ..core.course import PRESETS
 from ..core.sweep import sweep
 from ..figures import training as figs
 from .background import BackgroundRunner, message_html, shown_in
+from .inputs import rate_box
 from .training_runs import Runs, copy_with, course_defaults, preset, throttle
 
 # Two figures side by side are wider than a narrow notebook: let the second wrap below instead of clipping.
@@ -35,8 +36,7 @@ class LRExplorer(Runs, ipw.VBox):
         self.source_before = None
         self.rates = ipw.Text(value=", ".join(f"{lr:g}" for lr in lrs), description="rates",
                               layout=ipw.Layout(width="330px"))
-        self.picker = ipw.FloatLogSlider(value=1e-3, base=10, min=-5, max=0, step=0.5, description="add",
-                                         readout_format=".0e", layout=ipw.Layout(width="300px"))
+        self.picker = rate_box("add", 1e-3, width="150px")
         self.add_button = ipw.Button(description="Add rate", icon="plus", layout=ipw.Layout(width="110px"))
         self.message = ipw.HTML()
         self.add_button.on_click(shown_in(self.say)(lambda _: self.add_rate(self.picker.value)))

@@ -16,6 +16,7 @@ from ..core.model import BACKBONE_BLOCKS
 from ..core.training import Trainer
 from ..figures import training as figs
 from .background import BackgroundRunner
+from .inputs import whole_box
 
 #: remedy -> (label in the widget, what it does)
 REMEDIES = {
@@ -40,7 +41,7 @@ class MetricsExplorer(ipw.VBox):
         self.seed = seed
         self.runs = {}
         self.result = None
-        self.n_per_class = ipw.IntSlider(value=n_per_class, min=2, max=57, description="images/class")
+        self.n_per_class = whole_box("images per class", n_per_class, 2, 57)
         self.steps = ipw.IntText(value=steps, description="steps", layout=ipw.Layout(width="160px"))
         self.remedies = {key: ipw.Checkbox(value=False, description=label, indent=False,
                                            layout=ipw.Layout(width="170px"))

@@ -14,6 +14,7 @@ from ..core.schedules import SCHEDULES, keras_line, schedule_curve, spec
 from ..core.training import Trainer
 from ..figures import training as figs
 from .background import BackgroundRunner, message_html, shown_in
+from .inputs import code_view
 from .training_runs import Runs, copy_with, course_defaults, preset, train_in_turn
 
 
@@ -88,7 +89,7 @@ class ScheduleExplorer(Runs, ipw.VBox):
         figs.update_schedule(self.fig, curves, highlight=chosen["name"])
         self.note.value = html.escape(SCHEDULES[chosen["name"]].summary)
         line = keras_line(chosen, lr, steps)
-        self.keras.value = (f"<b>Keras:</b><pre style='font-size:12px;margin:0'>{html.escape(line)}</pre>" if line
+        self.keras.value = (f"<b>Keras:</b>{code_view(line)}" if line
                             else "<i>Keras has no built-in schedule like this one.</i>")
 
     def _clear(self):

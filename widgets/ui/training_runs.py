@@ -1,7 +1,6 @@
 """What the learning-rate widgets share: ``run()``, the course defaults, copies with a preset, live throttling."""
 
 import copy
-import html
 import time
 
 from ..core.course import PRESETS, course_model, few_shot_task, forgetting_meter
@@ -48,10 +47,6 @@ def throttle(seconds=0.3):
         return False
 
     return due
-
-
-def code_html(code):
-    return f"<pre style='font-size:12px;line-height:1.3;margin:0'>{html.escape(code)}</pre>"
 
 
 def train_in_turn(settings, make_trainer, steps, progress, stop, say_which=False):
