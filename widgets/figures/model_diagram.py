@@ -52,12 +52,12 @@ def model_diagram(model, image_size=32, title="The course model, block by block"
         text = f"<b>{name}</b><br>{layers.replace(' + ', '<br>')}<br><i>{shape_label}: {_shape_text(shape)}</i>"
         if count:
             text += f"<br>{count:,} params"
-        fig.add_annotation(x=x0 + width / 2, y=0.5, text=text, showarrow=False, font=dict(size=10))
+        fig.add_annotation(x=x0 + width / 2, y=0.5, text=text, showarrow=False, font=dict(size=9))
         if i:
             fig.add_annotation(x=x0, y=0.5, ax=x0 - 0.25, ay=0.5, xref="x", yref="y", axref="x", ayref="y",
                                text="", showarrow=True, arrowhead=2, arrowwidth=1.5)
     fig.update_xaxes(visible=False, range=[-0.1, len(rows) * 1.25])
     fig.update_yaxes(visible=False, range=[-0.05, 1.05])
-    fig.update_layout(title=title, template="plotly_white", height=260, width=min(MAX_WIDTH, 130 * len(rows) + 60),
+    fig.update_layout(title=title, template="plotly_white", height=280, width=MAX_WIDTH,
                       margin=dict(l=10, r=10, t=40, b=10))
     return fig

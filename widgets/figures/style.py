@@ -9,8 +9,8 @@ apart by colour alone: each series also gets its own dash and marker, in the sam
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
 DASHES = ["solid", "dash", "dot", "dashdot", "longdash", "longdashdot"]
 MARKERS = ["circle", "square", "diamond", "triangle-up", "x", "cross", "star", "triangle-down"]
-#: a JupyterLab notebook's output area is about 900 px wide at the default zoom on a laptop; narrower in a side panel
-MAX_WIDTH = 860
+#: a JupyterLab output area on a laptop screen (1150 px window, file browser open) is about 718 px wide
+MAX_WIDTH = 700
 HEIGHT = 340
 MARGIN = dict(l=60, r=20, t=50, b=50)
 
