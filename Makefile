@@ -21,7 +21,7 @@ $(STAMP): pyproject.toml scripts/install_torch.sh
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	sh scripts/install_torch.sh $(BIN)/python
 	@echo "Course packages: JupyterLab, ipywidgets, plotly, scikit-learn, Keras and the test tools (pyproject.toml):"
-	@echo "         about 150 MB to download"
+	@echo "         about 200 MB to download"
 	$(BIN)/python -m pip install -e ".[test]"
 	$(BIN)/python -m widgets.save_hook
 	touch $(STAMP)

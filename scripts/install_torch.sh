@@ -18,14 +18,14 @@ if [ "$(uname -s)" != "Linux" ]; then
     "$PY" -m pip install $SPEC
 elif "$PY" -c "import sys, urllib.request as u; u.urlopen(sys.argv[1].rstrip('/') + '/', timeout=5)" "$CPU_INDEX" 2>/dev/null; then
     echo "PyTorch: installing the CPU-only build from $CPU_INDEX"
-    echo "         about 200 MB to download, about 1.5 GB in .venv with everything else"
+    echo "         about 200 MB to download; .venv ends up about 1.7 GB with everything else"
     # shellcheck disable=SC2086
     "$PY" -m pip install --index-url "$CPU_INDEX" $SPEC
 else
     cat <<MSG
 PyTorch: $CPU_INDEX cannot be reached, so pip takes the default build from PyPI.
          On Linux that build carries NVIDIA's CUDA libraries, which the course never uses:
-         about 2.9 GB to download and about 6.2 GB in .venv. To take the CPU-only build instead,
+         about 3.0 GB to download; .venv ends up about 6.5 GB. To take the CPU-only build instead,
          press Ctrl-C now and run make again where that index can be reached, or set FTLAB_TORCH_INDEX_URL.
 MSG
     # shellcheck disable=SC2086

@@ -48,7 +48,13 @@ def main():
                             text=True, check=True).stdout.strip()
     subprocess.run(["git", "clone", "-q", "--branch", branch, str(REPO), str(clone)], check=True)
     env = dict(os.environ, HOME=str(home))
-    rows = [f"load average at the start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"]
+    rows = []
+
+    def row(text):
+        rows.append(text)
+        print(text, flush=True)  # as it comes: the whole run takes long
+
+    row(f"load average at the start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     try:
         steps = [("first `make setup`", ["make", "setup"]), ("`make setup` again", ["make", "setup"])]
         if args.tests:
@@ -57,13 +63,13 @@ def main():
         for number, (name, command) in enumerate(steps):
             seconds, code, load = timed(command, clone, env, logs / f"{number}.log")
             status = "" if code == 0 else f"  (exit code {code}, see {logs / f'{number}.log'})"
-            rows.append(f"{name:40s} {seconds / 60:6.1f} min   load {load:4.1f}{status}")
+            row(f"{name:40s} {seconds / 60:6.1f} min   load {load:4.1f}{status}")
             if number == 0:
-                rows.append(f"{'.venv':40s} {folder_size(clone / '.venv') / 1e9:6.2f} GB")
+                row(f"{'.venv':40s} {folder_size(clone / '.venv') / 1e9:6.2f} GB")
         if (clone / "node_modules").is_dir():
-            rows.append(f"{'node_modules (make test)':40s} {folder_size(clone / 'node_modules') / 1e6:6.0f} MB")
+            row(f"{'node_modules (make test)':40s} {folder_size(clone / 'node_modules') / 1e6:6.0f} MB")
     finally:
-        print("\n".join(rows))
+        print("\n" + "\n".join(rows))
         if args.keep:
             print(f"kept: {work}")
         else:

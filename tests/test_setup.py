@@ -188,6 +188,19 @@ def package_index(folder):
         server.server_close()
 
 
+SIZE = re.compile(r"\b\d+(?:\.\d+)? [MG]B\b")
+
+
+def assert_readme_states(said):
+    """Every size the set-up says is one the README's table of measured figures states."""
+    readme = (REPO / "README.md").read_text()
+    figures = readme.partition("<!-- setup-figures: start -->")[2].partition("<!-- setup-figures: end -->")[0]
+    sizes = SIZE.findall(said)
+    assert sizes, said
+    for size in sizes:
+        assert size in figures, f"the set-up says {size}, which README.md's table of figures does not state"
+
+
 def _run_install_torch(tmp_path, index_url):
     """scripts/install_torch.sh with a Python that has no torch and records what pip was asked to install."""
     calls = tmp_path / "pip-calls"
@@ -206,15 +219,25 @@ def _run_install_torch(tmp_path, index_url):
 def test_install_torch_takes_the_cpu_build_when_its_index_answers_and_says_its_size(tmp_path):
     with package_index(tmp_path) as index:
         said, pip = _run_install_torch(tmp_path, index)
-    assert f"CPU-only build from {index}" in said and "about 200 MB to download" in said
+    assert f"CPU-only build from {index}" in said and "MB to download" in said
+    assert_readme_states(said)
     assert pip.startswith(f"-m pip install --index-url {index} torch"), pip
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="the CPU-only index matters on Linux only")
 def test_install_torch_says_the_default_build_is_gigabytes_before_it_starts(tmp_path):
     said, pip = _run_install_torch(tmp_path, f"http://127.0.0.1:{_free_port()}/")  # nothing listens there
-    assert "cannot be reached" in said and "about 2.9 GB to download and about 6.2 GB in .venv" in said
+    assert "cannot be reached" in said and "CUDA libraries" in said and "GB to download" in said
+    assert_readme_states(said)
     assert "--index-url" not in pip and "torch>=2.2,<3" in pip
+
+
+def test_make_says_the_sizes_the_readme_states():
+    announcements = [line for line in (REPO / "Makefile").read_text().splitlines() if "@echo" in line]
+    assert len(SIZE.findall("\n".join(announcements))) >= 2, "the set-up's steps say their download size"
+    assert_readme_states("\n".join(announcements))
+    said = (REPO / "scripts" / "install_browser.sh").read_text().partition("cat <<MSG")[2].partition("MSG")[0]
+    assert_readme_states(said)
 
 
 def _run_install_browser(tmp_path, uid, **env):
