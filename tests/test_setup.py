@@ -109,7 +109,7 @@ def running_make_lab(home, log_path, prefix=()):
                                    stderr=subprocess.STDOUT, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 180  # a bound on a hang, not a speed goal: we poll until it answers
+        deadline = time.monotonic() + 600  # only a bound on a hang, not a speed goal: we poll until it answers
         while True:
             assert process.poll() is None, f"make lab exited with {process.returncode}:\n{log_path.read_text()}"
             try:

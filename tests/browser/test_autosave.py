@@ -60,7 +60,7 @@ def _last_modified(server, path):
     return _api(server, "GET", f"/api/contents/{path}?content=0")["last_modified"]
 
 
-def wait_for_autosave(lab, server, path, since, timeout=180):
+def wait_for_autosave(lab, server, path, since, timeout=300):
     """Wait until autosave has written the open notebook (its file changed after `since`) and nothing is unsaved."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
