@@ -29,7 +29,7 @@ $(STAMP): pyproject.toml scripts/install_torch.sh
 # Served from the repository root, so lab/tree/course/... is the same path here, on Binder and on a hub;
 # the default URL (printed, and opened in the browser) is the first lesson.
 lab: setup
-	$(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)" \
+	$(BIN)/jupyter-lab --ServerApp.root_dir="$(CURDIR)" \
 		--LabApp.default_url=/lab/tree/course/00_start_here.ipynb $(ALLOW_ROOT) $(LAB_ARGS)
 
 # Node tools for the tests (package.json): axe-core for the accessibility checks, configurable-http-proxy for
