@@ -215,9 +215,11 @@ def test_model_comparison_figure_has_one_panel_per_measure():
     stats = [measure("course", repeats=1), measure(torchvision.models.resnet18(weights=None), repeats=1)]
     assert stats[1].image_size == 224 and stats[1].name == "ResNet"
     figure = model_comparison_figure(stats)
-    assert len(figure.data) == 3
-    assert all(list(trace.x) == ["course", "ResNet"] for trace in figure.data)
-    assert figure.data[0].y[1] == pytest.approx(11.689512)
+    assert len(figure.data) == 3  # parameters, multiply-adds, latency
+    assert all(list(trace.y) == ["course", "ResNet"] for trace in figure.data)
+    assert list(figure.data[0].x) == [100362, 11689512]
+    assert list(figure.data[1].x) == [s.multiply_adds_per_image for s in stats]
+    assert "timed here, 1 thread" in figure.layout.annotations[2].text
 
 
 def test_measure_a_training_step_leaves_the_model_as_it_was():

@@ -90,6 +90,30 @@ def multiply_adds(model, x):
     return counter.get_total_flops() // 2
 
 
+def file_size(model):
+    """Bytes of ``model``'s state dict saved with ``torch.save``: what its weights file takes on disk."""
+    with tempfile.TemporaryDirectory(prefix="ftlab-size-") as folder:
+        path = os.path.join(folder, "weights.pt")
+        torch.save(model.state_dict(), path)
+        return os.path.getsize(path)
+
+
+def default_image_size(model_or_name):
+    name = model_or_name if isinstance(model_or_name, str) else getattr(model_or_name, "arch_name", "")
+    return 32 if isinstance(model_or_name, CourseCNN) or name.startswith("course") else 224
+
+
+def counts(name, image_size=None):
+    """``(parameters, multiply-adds per image)`` of a named architecture, built on PyTorch's ``meta`` device: no
+    weights are made, so even ResNet152 is counted in an instant. Counts do not depend on the weights."""
+    image_size = image_size or default_image_size(name)
+    with torch.device("meta"):
+        model = build_architecture(name)
+        x = torch.zeros(1, 3, image_size, image_size)
+    model.eval()
+    return sum(p.numel() for p in model.parameters()), multiply_adds(model, x)
+
+
 def measure(model, image_size=None, batch_size=1, repeats=5, train_step=False, threads=1):
     """Parameters, size on disk, multiply-adds and CPU latency of ``model`` (an ``nn.Module`` or a name from
     ARCHITECTURES).
@@ -108,12 +132,8 @@ def measure(model, image_size=None, batch_size=1, repeats=5, train_step=False, t
         model = build_architecture(model)
 
     name = getattr(model, "arch_name", type(model).__name__)
-    if image_size is None:
-        image_size = 32 if isinstance(model, CourseCNN) or name.startswith("course") else 224
-    with tempfile.TemporaryDirectory(prefix="ftlab-size-") as folder:
-        path = os.path.join(folder, "weights.pt")
-        torch.save(model.state_dict(), path)
-        size = os.path.getsize(path)
+    image_size = image_size or default_image_size(model)
+    size = file_size(model)
     device = next(model.parameters()).device
     x = torch.randn(batch_size, 3, image_size, image_size, generator=torch.Generator().manual_seed(0)).to(device)
     was_training = model.training
