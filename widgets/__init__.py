@@ -76,7 +76,7 @@ _EXPORTS = {
     "show_feature_maps": ".figures.samples",
     "seeds_figure": ".figures.transfer",
     "labels_curve_figure": ".figures.transfer",
-    "drift_figure": ".figures.transfer",
+    "drift_figure": ".figures.drift",
     "batchnorm_drift_figure": ".figures.freezing",
     "model_comparison_figure": ".figures.models",
     "model_diagram": ".figures.model_diagram",
@@ -103,6 +103,10 @@ _EXPORTS = {
     "recipe_code": ".core.recipe",
     "run_script": ".core.recipe",
     "RecipeBuilder": ".ui.recipe_builder",
+    # --- lessons 02 and 03: per-block measures and recipes over seeds ---
+    "per_block_figure": ".figures.drift",
+    "recipes_figure": ".figures.recipes",
+    "stages_figure": ".figures.recipes",
     # --- end of exports ---
 }
 
