@@ -70,7 +70,7 @@ def test_transfer_figures_hold_the_numbers_they_are_given():
     assert [list(d.y) for d in dots] == [[0.1, 0.2], [0.6, 0.7]]
     curve = transfer.labels_curve_figure((5, 10), {"scratch": [0.1, 0.2]})
     assert list(curve.data[0].x) == [5, 10]
-    drift = transfer.drift_figure([0, 10], {"conv1": [0.0, 0.0], "conv3": [0.0, 0.1]}, [(0, "+head")])
+    drift = widgets.drift_figure([0, 10], {"conv1": [0.0, 0.0], "conv3": [0.0, 0.1]}, [(0, "+head")])
     assert [trace.name for trace in drift.data] == ["conv1", "conv3"]
 
 

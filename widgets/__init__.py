@@ -77,7 +77,7 @@ _EXPORTS = {
     "seeds_figure": ".figures.transfer",
     "labels_curve_figure": ".figures.transfer",
     "stages_figure": ".figures.transfer",
-    "drift_figure": ".figures.transfer",
+    "drift_figure": ".figures.drift",
     "batchnorm_drift_figure": ".figures.freezing",
     "model_comparison_figure": ".figures.models",
     "training_bill_figure": ".figures.models",
@@ -105,6 +105,10 @@ _EXPORTS = {
     "recipe_code": ".core.recipe",
     "run_script": ".core.recipe",
     "RecipeBuilder": ".ui.recipe_builder",
+    # --- lessons 02 and 03: per-block measures and recipes over seeds ---
+    "per_block_figure": ".figures.drift",
+    "recipes_figure": ".figures.recipes",
+    "accuracy_by_stage_figure": ".figures.recipes",
     # --- end of exports ---
 }
 

@@ -1,5 +1,5 @@
-"""Figures for the transfer lessons: one dot per seed for each start, accuracy vs labels, the capstone's two
-stages, and the layer drift meter."""
+"""Figures for the transfer lessons: one dot per seed for each start, accuracy vs labels, and the capstone's two
+stages (the layer drift meter is in drift.py)."""
 
 import plotly.graph_objects as go
 
@@ -70,18 +70,4 @@ def stages_figure(stages, title="Validation accuracy, stage by stage"):
         offset = steps[-1] if steps else offset
     figure.update_layout(**style.layout(title=title, height=380, xaxis=dict(title="training step"),
                                         yaxis=dict(title="validation accuracy", range=[0, 1], tickformat=".0%")))
-    return figure
-
-
-def drift_figure(steps, drift, stages=(), title="Layer drift meter: how far each block moved"):
-    """``drift``: ``{block: [relative change at each of steps]}``; ``stages``: ``[(step, label)]`` markers."""
-    figure = go.Figure()
-    for i, (block, values) in enumerate(drift.items()):
-        figure.add_scatter(x=list(steps), y=values, mode="lines+markers", name=block,
-                           line=dict(color=PALETTE[i % len(PALETTE)], width=3))
-    for step, label in stages:
-        figure.add_vline(x=step, line_dash="dot", annotation_text=label, annotation_position="top left")
-    figure.update_layout(title=title, xaxis_title="training step",
-                         yaxis_title="relative change ||w - w0|| / ||w0||", height=380, width=680,
-                         margin=dict(t=50, b=40))
     return figure
