@@ -152,7 +152,7 @@ class Learner:
         assert events and events[-1]["phase"] == "finished", events[-3:]
         lesson_page = self.http.get(urllib.parse.urljoin(self.server_url, data["base-url"]) + data["path"],
                                     timeout=120)
-        self._mark("pull", start)
+        self._mark("pull_again" if "pull" in self.timings else "pull", start)
         return events, lesson_page
 
     def api(self, method, path, **kwargs):
@@ -190,7 +190,8 @@ class RemoteKernel:
     def connect(self, timeout):
         """Open the kernel's websocket and wait for the kernel to answer. While it is open, read it: the server
         pings it and closes a connection that does not answer, so ``close()`` it when done for a while."""
-        url = self.learner.server_url.replace("http", "ws", 1) + f"api/kernels/{self.id}/channels?session_id={uuid.uuid4().hex}"
+        url = (self.learner.server_url.replace("http", "ws", 1)
+               + f"api/kernels/{self.id}/channels?session_id={uuid.uuid4().hex}")
         self.ws = websocket.create_connection(url, header=[f"Authorization: token {self.learner.token}"],
                                               timeout=timeout)
         self.execute("1 + 1", timeout)  # answers only once the kernel is up
@@ -212,7 +213,8 @@ class RemoteKernel:
         self.ws.settimeout(5)
         while replied is None or not idle:
             if time.monotonic() > deadline:
-                raise AssertionError(f"no answer from {self.learner.name}'s kernel within {timeout} s to:\n{code[:300]}")
+                raise AssertionError(f"no answer from {self.learner.name}'s kernel within {timeout} s "
+                                     f"to:\n{code[:300]}")
             try:
                 raw = self.ws.recv()
             except websocket.WebSocketTimeoutException:

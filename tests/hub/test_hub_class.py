@@ -51,6 +51,11 @@ def nbgitpuller_link(hub_url, repo):
     return f"{hub_url}/hub/user-redirect/git-pull?{query}"
 
 
+def note(name):
+    """What each learner adds to the lesson before the second pull."""
+    return f"My notes ({name}): freeze, then unfreeze."
+
+
 def add_learners(hub):
     import requests
 
@@ -116,7 +121,8 @@ def test_a_class_of_four_on_jupyterhub(hub, course_repo, tmp_path):
             if cell["cell_type"] == "code" and cell["source"].strip():
                 kernel.execute(cell["source"], TIMEOUT)
         seconds = time.monotonic() - started
-        answer = json.loads(kernel.execute(ANSWER_QUIZ.format(lesson=LESSON, question=number), TIMEOUT).splitlines()[-1])
+        printed = kernel.execute(ANSWER_QUIZ.format(lesson=LESSON, question=number), TIMEOUT)
+        answer = json.loads(printed.splitlines()[-1])
         server, kernel_proc = kernel_process(hub["process"], name, kernel.id)
         results[name] = {"answer": answer, "seconds": seconds, "kernel_peak": high_water_mark(kernel_proc),
                          "server_peak": high_water_mark(server)}
@@ -144,7 +150,7 @@ def test_a_class_of_four_on_jupyterhub(hub, course_repo, tmp_path):
     # --- each learner edits the lesson; the instructor pushes an update; each follows the link again
     for name, learner in learners.items():
         notebook = learner.read_notebook(LESSON_PATH)
-        notebook["cells"].append({"cell_type": "markdown", "metadata": {}, "source": f"My notes ({name}): freeze, then unfreeze."})
+        notebook["cells"].append({"cell_type": "markdown", "metadata": {}, "source": note(name)})
         learner.save_notebook(LESSON_PATH, notebook)
     push_update(course_repo, tmp_path / "instructor")
     for name, learner in learners.items():
@@ -157,18 +163,25 @@ def test_a_class_of_four_on_jupyterhub(hub, course_repo, tmp_path):
         assert (course / "course" / "CLASS_NOTICE.md").is_file(), f"{name} did not get the update"
         assert "Updated for the class." in (course / "README.md").read_text()
         cells = learner.read_notebook(LESSON_PATH)["cells"]
-        assert cells[-1]["source"] == f"My notes ({name}): freeze, then unfreeze.", f"{name}'s edit was lost"
+        assert cells[-1]["source"] == note(name), f"{name}'s edit was lost"
 
-    # --- what each learner cost
+    # --- what each learner cost: printed at the end of the run (and kept in $FTLAB_HUB_REPORT, if set)
+    figures = {"hub_and_proxy_mb": sum(p.memory_info().rss for p in hub_processes(hub)) / MB,
+               "load_average": os.getloadavg() if hasattr(os, "getloadavg") else None, "learners": {
+                   name: {**learners[name].timings, "lesson_s": r["seconds"], "kernel_peak_mb": r["kernel_peak"] / MB,
+                          "server_peak_mb": r["server_peak"] / MB} for name, r in results.items()}}
     class_report.append(f"{len(LEARNERS)} learners, lesson {LESSON}, one CPU thread each; "
-                        f"hub and proxy: {sum(p.memory_info().rss for p in hub_processes(hub)) / MB:.0f} MB")
-    class_report.append("| learner | login to ready lesson s | of which: server start, pull | lesson run s "
-                        "| kernel peak MB | server peak MB |")
-    for name, learner in learners.items():
-        t, r = learner.timings, results[name]
-        class_report.append(f"| {name} | {t['login_to_ready']:.1f} | {t['server']:.1f}, {t['pull']:.1f} "
-                            f"| {r['seconds']:.1f} | {r['kernel_peak'] / MB:.0f} | {r['server_peak'] / MB:.0f} |")
+                        f"hub and proxy: {figures['hub_and_proxy_mb']:.0f} MB")
+    class_report.append("| learner | login to ready lesson, s | server start, s | pull, s | lesson run, s "
+                        "| kernel peak, MB | server peak, MB |")
+    class_report.append("|---|---|---|---|---|---|---|")
+    for name, f in figures["learners"].items():
+        class_report.append(f"| {name} | {f['login_to_ready']:.1f} | {f['server']:.1f} | {f['pull']:.1f} "
+                            f"| {f['lesson_s']:.1f} | {f['kernel_peak_mb']:.0f} | {f['server_peak_mb']:.0f} |")
     print("\n".join(class_report))
+    if os.environ.get("FTLAB_HUB_REPORT"):
+        with open(os.environ["FTLAB_HUB_REPORT"], "w") as out:
+            json.dump(figures, out, indent=2)
 
 
 def hub_processes(hub):
