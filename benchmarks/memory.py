@@ -6,9 +6,9 @@ For every lesson (``course/*.ipynb``) and every thread setting, a fresh kernel (
 a throw-away progress file) runs the lesson top to bottom, then presses every Start button a learner can
 press in it (Train, Find, Apply to a run, Compare: each widget's ``runner``), one after another.
 
-- **peak MB**: the highest resident memory (RSS) of the kernel and its child processes, over the whole run,
-  clicks included: the largest of the kernel's own high-water mark (``VmHWM``, exact) and of the sum sampled
-  every ``--interval`` seconds over the kernel and its children. 1 MB = 2**20 bytes.
+- **peak MB**: the highest resident memory of the kernel and its child processes over the whole run, clicks
+  included: the larger of the kernel's own high-water mark (``VmHWM``, exact) and of the kernel's RSS plus its
+  children's unique memory (USS), sampled every ``--interval`` seconds. 1 MB = 2**20 bytes.
 - **overhead MB**: the peak minus that of a baseline kernel that has only run
   ``import torch, torchvision, widgets`` (same threads). Goal: at most 400 MB, so that a lesson fits
   Binder's guaranteed 1 GB with PyTorch's CPU-only build.
@@ -105,7 +105,11 @@ def high_water_mark(pid):
 
 
 class PeakSampler(threading.Thread):
-    """Samples the RSS of a process and its children until stopped; ``peak`` is the largest sum seen."""
+    """Samples the memory of a process and its children until stopped; ``peak`` is the largest sum seen.
+
+    The process counts with its RSS. A child counts with its USS, the memory only it holds: a child forked
+    from the kernel shares the kernel's pages until it writes to them, and its RSS would count them twice.
+    """
 
     def __init__(self, pid, interval):
         super().__init__(daemon=True)
@@ -113,12 +117,13 @@ class PeakSampler(threading.Thread):
         self.peak, self._done = 0, threading.Event()
 
     def sample(self):
-        """Add one sample; returns the RSS now (bytes)."""
+        """Add one sample; returns the memory now (bytes)."""
         total = 0
         with contextlib.suppress(psutil.Error):
-            for proc in [self.process, *self.process.children(recursive=True)]:
+            total = self.process.memory_info().rss
+            for child in self.process.children(recursive=True):
                 with contextlib.suppress(psutil.Error):
-                    total += proc.memory_info().rss
+                    total += child.memory_full_info().uss
         self.peak = max(self.peak, total)
         return total
 
