@@ -16,7 +16,9 @@ import os
 import time
 import urllib.parse
 
+import psutil
 import pytest
+import requests
 
 from hubclient import (BRANCH, MB, TARGET, Learner, changes, class_report, git, high_water_mark, kernel_process,
                        learner_processes, snapshot)
@@ -57,8 +59,7 @@ def note(name):
 
 
 def add_learners(hub):
-    import requests
-
+    """The instructor adds the class list through the hub's REST API."""
     reply = requests.post(f"{hub['url']}/hub/api/users", json={"usernames": list(LEARNERS)},
                           headers={"Authorization": f"token {hub['admin']}"}, timeout=120)
     assert reply.status_code == 201, reply.text
@@ -131,7 +132,7 @@ def test_a_class_of_four_on_jupyterhub(hub, course_repo, tmp_path):
             assert not changes(before, snapshot(homes / other)), f"{name}'s lesson wrote into {other}'s home"
 
     for name, result in results.items():
-        home, answer = homes / name, results[name]["answer"]
+        home, answer = homes / name, result["answer"]
         # the course's package came from the learner's own pulled folder, and their progress went to their home
         assert answer["widgets"].startswith(str(home / TARGET / "widgets")), answer
         assert answer["progress"] == str(home / ".fine_tuning_lab" / "progress.json"), answer
@@ -185,8 +186,7 @@ def test_a_class_of_four_on_jupyterhub(hub, course_repo, tmp_path):
 
 
 def hub_processes(hub):
-    import psutil
-
+    """The hub and its proxy (the hub's children that are not a learner's server)."""
     process = psutil.Process(hub["process"].pid)
     servers = {learner_processes(hub["process"], name)[0].pid for name in LEARNERS}
     return [process] + [p for p in process.children() if p.pid not in servers]
