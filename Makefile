@@ -6,6 +6,13 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
+# Extra JupyterLab options, e.g.  make lab LAB_ARGS="--port 9999 --no-browser"
+LAB_ARGS ?=
+# Extra pytest options, e.g.  make test PYTEST_ARGS='-m "not browser"'
+PYTEST_ARGS ?=
+# JupyterLab refuses to start as root (containers, cloud VMs, classroom images) unless told; tell it only then.
+ALLOW_ROOT := $(if $(filter 0,$(shell id -u 2>/dev/null)),--allow-root)
+
 .PHONY: setup lab test benchmarks clean
 
 setup: $(STAMP)
@@ -13,24 +20,33 @@ setup: $(STAMP)
 $(STAMP): pyproject.toml scripts/install_torch.sh
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	sh scripts/install_torch.sh $(BIN)/python
+	@echo "Course packages: JupyterLab, ipywidgets, plotly, scikit-learn, Keras and the test tools (pyproject.toml):"
+	@echo "         about 200 MB to download"
 	$(BIN)/python -m pip install -e ".[test]"
+	$(BIN)/python -m widgets.save_hook
 	touch $(STAMP)
 
+# Served from the repository root, so lab/tree/course/... is the same path here, on Binder and on a hub;
+# the default URL (printed, and opened in the browser) is the first lesson.
 lab: setup
-	$(BIN)/jupyter lab course/00_start_here.ipynb
+	$(BIN)/jupyter-lab --ServerApp.root_dir="$(CURDIR)" \
+		--LabApp.default_url=/lab/tree/course/00_start_here.ipynb $(ALLOW_ROOT) $(LAB_ARGS)
 
 # Node tools for the tests (package.json): axe-core for the accessibility checks, configurable-http-proxy for
 # the JupyterHub tests. Installed into ./node_modules from the npm registry, pinned by package-lock.json.
 NODE_STAMP := node_modules/.installed
 
 $(NODE_STAMP): package.json package-lock.json
+	@echo "Node test tools (package.json: axe-core, configurable-http-proxy) into ./node_modules: about 12 MB"
 	npm ci --no-audit --no-fund
 	touch $(NODE_STAMP)
 
-# Chromium for the browser tests: installed with apt-get when possible, else they skip and say why.
+# Chromium for the browser tests: installed with apt-get as root after saying what it installs, unless
+# FTLAB_NO_SYSTEM_PACKAGES=1; without it they skip and say why (and fail under CI=true).
+# --verbose prints each test's name as it starts: the browser tests and some lessons take minutes each.
 test: setup $(NODE_STAMP)
 	sh scripts/install_browser.sh
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --verbose $(PYTEST_ARGS)
 
 # Speed, transfer and memory goals are measured here, never in timed tests: each script prints its table.
 # memory.py runs every lesson in a fresh kernel on one core and on two (about 15 minutes on an idle 2-core

@@ -1,13 +1,65 @@
 """Test-wide settings (at the root, so they apply to tests/ and course/ alike). nbval's kernels inherit this process's environment, so lessons see them too."""
 
 import os
+import shutil
 import tempfile
+from pathlib import Path
 
-# Learning-mode progress must never be written into the tester's real home directory.
-_progress_dir = tempfile.mkdtemp(prefix="ftlab-progress-")
-os.environ["FTLAB_PROGRESS"] = os.path.join(_progress_dir, "progress.json")
+import pytest
+
 # Keras examples run on the torch backend; TensorFlow is not a dependency.
 os.environ.setdefault("KERAS_BACKEND", "torch")
+
+
+# --- nothing left behind: the session's own temporary folder ---
+# Every test, lesson kernel, JupyterLab server and Chromium of the session writes its temporary files into one
+# fresh folder (TMPDIR, inherited by every process started from here). At the end, whatever is still in it
+# besides what the session keeps there itself was left behind by the code under test: the session fails and
+# names it. Then the folder goes, so the machine's temp directory is as it was before the tests.
+_session_temp = {}
+_ENVIRONMENT = ("TMPDIR", "FTLAB_PROGRESS", "TORCHINDUCTOR_CACHE_DIR")
+# Kept there by the session itself, so not leaks: pytest's tmp_path folders, the progress file, and PyTorch's
+# compile cache, which `import torch._dynamo` (the first optimizer step) creates in the temp directory.
+_SESSION_OWN = ("pytest-of-", "ftlab-progress", "torch-cache")
+
+
+def pytest_configure(config):
+    folder = Path(tempfile.mkdtemp(prefix="ftlab-tests-"))
+    _session_temp.update(folder=folder, tempdir=tempfile.tempdir,
+                         environment={name: os.environ.get(name) for name in _ENVIRONMENT})
+    os.environ["TMPDIR"] = str(folder)
+    tempfile.tempdir = str(folder)
+    # Learning-mode progress must never be written into the tester's real home directory.
+    os.environ["FTLAB_PROGRESS"] = str(folder / "ftlab-progress" / "progress.json")
+    os.environ["TORCHINDUCTOR_CACHE_DIR"] = str(folder / "torch-cache")
+
+
+def _leftovers(folder):
+    """What is in the session's folder besides what the session keeps there itself."""
+    return sorted(path.name for path in folder.iterdir() if not path.name.startswith(_SESSION_OWN))
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session):
+    folder = _session_temp.get("folder")
+    if folder is None or not folder.is_dir():
+        return
+    _session_temp["left"] = _leftovers(folder)
+    if _session_temp["left"] and session.exitstatus == pytest.ExitCode.OK:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_unconfigure(config):
+    folder = _session_temp.pop("folder", None)
+    if folder is None:
+        return
+    for name, value in _session_temp["environment"].items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+    tempfile.tempdir = _session_temp["tempdir"]
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 # --- time per lesson: the course must stay fast, so every run prints what each notebook took ---
@@ -21,6 +73,12 @@ def pytest_runtest_logreport(report):
 
 
 def pytest_terminal_summary(terminalreporter):
+    left = _session_temp.get("left")
+    if left:
+        terminalreporter.section("left behind in the temporary directory", red=True)
+        terminalreporter.write_line("The tests or lessons created these and did not remove them (now deleted):")
+        for name in left:
+            terminalreporter.write_line(f"  {name}")
     if not _lesson_seconds:
         return
     terminalreporter.section("time per lesson")

@@ -29,7 +29,8 @@ from torch import nn
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
-from widgets.core.lr import lr_range_test, sweep  # noqa: E402
+from widgets.core.finder import lr_range_test  # noqa: E402
+from widgets.core.sweep import sweep  # noqa: E402
 from widgets.core.training import Trainer, evaluate  # noqa: E402
 
 GOALS = {

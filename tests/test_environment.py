@@ -1,4 +1,5 @@
-"""environment.yml (conda and Binder) must ask for the same packages as pyproject.toml, from conda-forge only."""
+"""environment.yml (conda and Binder) must ask for the same packages as pyproject.toml, from conda-forge only,
+and the README's conda command for the test tools must install pyproject's test extra."""
 
 import os
 import re
@@ -99,3 +100,36 @@ def test_binder_badge_opens_the_first_lesson_in_jupyterlab():
     assert links, "the README has no Binder link"
     for link in links:
         assert link.endswith("/HEAD?urlpath=lab/tree/course/00_start_here.ipynb"), link
+
+
+# --- the conda route runs the tests too: the README's one extra command installs pyproject's test tools ---
+
+# pip name -> conda-forge name of the test tools, where they differ
+CONDA_TEST_NAMES = {"playwright": "playwright-python"}
+
+
+def _pyproject_test_tools():
+    pyproject = tomllib.loads((REPO / "pyproject.toml").read_text())
+    return [Requirement(line) for line in pyproject["project"]["optional-dependencies"]["test"]]
+
+
+@pytest.fixture(scope="module")
+def readme_conda_test_tools():
+    """{conda name: version constraint} from the README's `conda install -c conda-forge ...` line."""
+    lines = [line for line in (REPO / "README.md").read_text().splitlines()
+             if line.startswith("conda install -c conda-forge ")]
+    assert len(lines) == 1, lines
+    specs = [Requirement(spec) for spec in re.findall(r'"([^"]+)"', lines[0])]
+    return {spec.name.lower(): spec.specifier for spec in specs}
+
+
+@pytest.mark.parametrize("requirement", _pyproject_test_tools(), ids=lambda r: r.name)
+def test_the_readme_installs_every_test_tool_with_conda(requirement, readme_conda_test_tools):
+    name = CONDA_TEST_NAMES.get(requirement.name.lower(), requirement.name.lower())
+    assert name in readme_conda_test_tools, f"the README's conda command does not install {requirement.name}"
+    assert readme_conda_test_tools[name] == requirement.specifier, (name, str(requirement.specifier))
+
+
+def test_the_readme_installs_no_other_test_tool(readme_conda_test_tools):
+    expected = {CONDA_TEST_NAMES.get(r.name.lower(), r.name.lower()) for r in _pyproject_test_tools()}
+    assert set(readme_conda_test_tools) == expected

@@ -140,7 +140,7 @@ def test_refresh_reads_changes_made_by_hand(explorer):
 
 def test_a_name_builds_the_architecture_and_a_wrong_one_is_refused():
     assert FreezeExplorer("course").counts.total == count_parameters(zoo.build_architecture("course")).total
-    with pytest.raises(ValueError, match="Choose one of"):
+    with pytest.raises(ValueError, match="choose one of"):
         FreezeExplorer("resnet19")
     with pytest.raises(TypeError):
         FreezeExplorer(42)
@@ -158,10 +158,12 @@ def test_every_architecture_head_only(name):
     assert explorer.counts.trainable == head.in_features * 10 + 10
 
 
-def test_freeze_figure_stacks_frozen_and_trainable():
+def test_freeze_figure_shows_frozen_and_trainable_on_a_log_axis_by_pattern_as_well_as_colour():
     explorer = FreezeExplorer("course")
     explorer.toggles["conv1"].value = True
     figure = freeze_figure(explorer.rows)
-    assert figure.layout.barmode == "stack"
+    assert figure.layout.yaxis.type == "log"  # the 5,130-parameter head is visible next to million-parameter blocks
+    assert figure.layout.barmode == "group"
     assert [t.name for t in figure.data] == ["frozen", "trainable"]
+    assert figure.data[0].marker.pattern.shape == "/" and not figure.data[1].marker.pattern.shape
     assert list(figure.data[0].x) == ["conv1", "conv2", "conv3", "head"]  # pool has no parameters: no bar

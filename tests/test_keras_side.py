@@ -4,17 +4,29 @@ import torch
 
 from widgets import CourseCNN
 from widgets.core import keras_side
-from widgets.core.lr import schedule_curve
+from widgets.core.schedules import schedule_curve
 
 
 def test_keras_runs_on_the_torch_backend():
     assert keras_side.backend() == "torch"
 
 
-def test_exponential_decay_is_the_same_curve_in_keras_and_torch():
-    keras_curve = keras_side.keras_schedule_curve(1e-2, decay_steps=5, decay_rate=0.5, steps=12)
-    torch_curve = schedule_curve({"name": "exponential", "decay_steps": 5, "decay_rate": 0.5}, 12, 1e-2)
-    assert keras_curve == pytest.approx(torch_curve, rel=1e-5)
+EXPONENTIAL = {"name": "exponential", "decay_steps": 5, "decay_rate": 0.5}
+
+
+@pytest.mark.parametrize("schedule", [
+    "constant", EXPONENTIAL, "cosine", {"name": "cosine", "eta_min": 1e-4}, "step", {"name": "step", "step_size": 4,
+                                                                                      "gamma": 0.5}])
+def test_every_schedule_keras_has_built_in_gives_the_same_rates_as_torch(schedule):
+    """The Keras line comes from the course's one schedule table; running it in Keras gives PyTorch's curve."""
+    keras_curve = keras_side.keras_schedule_curve(schedule, 1e-2, 13)
+    torch_curve = schedule_curve(schedule, 13, 1e-2)
+    assert keras_curve == pytest.approx(torch_curve, rel=1e-5, abs=1e-9)
+
+
+def test_a_schedule_keras_lacks_is_said_in_words():
+    with pytest.raises(ValueError, match="Keras has no built-in schedule like 'onecycle'"):
+        keras_side.keras_code(schedule="onecycle")
 
 
 def test_unfreezing_after_compile_needs_a_new_compile():
@@ -36,7 +48,7 @@ def test_frozen_batchnorm_runs_in_inference_mode_in_keras_but_not_in_torch():
 def test_the_keras_code_shown_is_the_code_that_runs():
     keras = keras_side.keras()
     model = keras_side.tiny_model()
-    code = keras_side.keras_code(lr=3e-4, frozen=("conv1",), schedule={"decay_steps": 10, "decay_rate": 0.5})
+    code = keras_side.keras_code(lr=3e-4, frozen=("conv1",), schedule={"name": "exponential", "decay_steps": 10, "decay_rate": 0.5})
     exec(code, {"keras": keras, "model": model})
     assert not model.get_layer("conv1").trainable and model.get_layer("head").trainable
     rate = model.optimizer.learning_rate
@@ -46,7 +58,7 @@ def test_the_keras_code_shown_is_the_code_that_runs():
 def test_the_torch_code_shown_is_the_code_that_runs():
     model = CourseCNN(width=8)
     scope = {"torch": torch, "model": model}
-    exec(keras_side.torch_code(lr=1e-4, frozen=("conv1", "conv2"), schedule={"decay_steps": 4, "decay_rate": 0.1}), scope)
+    exec(keras_side.torch_code(lr=1e-4, frozen=("conv1", "conv2"), schedule={"name": "exponential", "decay_steps": 4, "decay_rate": 0.1}), scope)
     trained = {id(p) for group in scope["optimizer"].param_groups for p in group["params"]}
     assert trained == {id(p) for p in model.parameters() if p.requires_grad}
     assert not any(p.requires_grad for p in model.conv1.parameters())
@@ -54,7 +66,7 @@ def test_the_torch_code_shown_is_the_code_that_runs():
 
 
 def test_fit_keras_keeps_frozen_layers_and_decays_the_rate():
-    result = keras_side.fit_keras(lr=1e-2, frozen=("conv1",), epochs=2, schedule={"decay_steps": 3, "decay_rate": 0.5})
+    result = keras_side.fit_keras(lr=1e-2, frozen=("conv1",), epochs=2, schedule={"name": "exponential", "decay_steps": 3, "decay_rate": 0.5})
     model = result["model"]
     fresh = keras_side.tiny_model()
     assert np.array_equal(model.get_layer("conv1").get_weights()[0], fresh.get_layer("conv1").get_weights()[0])

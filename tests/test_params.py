@@ -12,12 +12,10 @@ from widgets.core.params import (
     block_table,
     blocks,
     count_parameters,
-    freeze,
-    freeze_batchnorm,
     freeze_code,
     python_path,
-    unfreeze,
 )
+from widgets.core.freezing import freeze, freeze_batchnorm, unfreeze
 
 
 @pytest.fixture

@@ -79,8 +79,8 @@ def test_weights_default_asks_torchvision_for_imagenet_weights():
         ({"head_lr": 1e9}, "head_lr must be"),
         ({"unfreeze_last": 5}, "resnet18 has 4 blocks"),
         ({"num_classes": 1}, "at least 2 classes"),
-        ({"epochs": 0}, "at least 1 epoch"),
-        ({"schedule": "sometimes"}, "Unknown schedule"),
+        ({"epochs": 0}, "epochs must be a whole number of at least 1"),
+        ({"schedule": "sometimes"}, "unknown schedule"),
     ],
 )
 def test_bad_choices_are_explained_not_written(changes, message):

@@ -8,7 +8,7 @@ def test_changing_a_control_rewrites_the_script():
     builder = RecipeBuilder()
     builder.model.value = "mobilenet_v2"
     builder.unfreeze_last.value = 3
-    builder.head_lr.value = 1e-2
+    builder.head_lr.value = "1e-2"
     assert builder.code == recipe_code(builder.recipe)
     assert "model.classifier[1] = nn.Linear" in builder.code
     assert "fine_tuned = [model.features[16], model.features[17], model.features[18]]" in builder.code
@@ -38,7 +38,7 @@ def test_impossible_choice_shows_a_message_and_no_script():
 
 def test_backbone_rate_above_head_rate_gets_advice():
     builder = RecipeBuilder()
-    builder.backbone_lr.value = 1e-2
+    builder.backbone_lr.value = "1e-2"
     assert "higher rate than the new head" in builder.message.value
 
 

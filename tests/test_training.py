@@ -4,7 +4,10 @@ import pytest
 import torch
 
 from widgets import CourseCNN
-from widgets.core.training import Trainer, TrainingError, evaluate, frozen_prefix, weight_drift
+from widgets.core.checks import TrainingError
+from widgets.core.freezing import frozen_prefix
+from widgets.core.history import weight_drift
+from widgets.core.training import Trainer, evaluate
 from tasks import easy_task
 
 

@@ -1,5 +1,7 @@
 """MetricsExplorer (lesson 06), headless: tiny model, easy data, real training."""
 
+import html
+
 import pytest
 import torch
 
@@ -63,4 +65,4 @@ def test_bad_settings_are_a_message_not_a_traceback(explorer):
     assert explorer.run(steps=0) is None
     assert "steps must be" in explorer.runner.status.value
     assert explorer.run(colour="red") is None
-    assert "unknown setting 'colour'" in explorer.runner.status.value
+    assert "unknown setting 'colour'" in html.unescape(explorer.runner.status.value)

@@ -14,7 +14,9 @@ import torch
 import torchvision
 from torch import nn
 
-from widgets.core import zoo
+from widgets.core import downloads, zoo
+from widgets.core.measure import measure
+from widgets.core.model import truncate
 from widgets.core.params import count_parameters
 
 SMALL = "mobilenet_v2"  # the smallest torchvision model in the zoo: its state dict is about 14 MB
@@ -25,7 +27,7 @@ def empty_torch_cache(tmp_path, monkeypatch):
     """Every test starts with an empty torch cache and no memory of unreachable hosts."""
     monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch"))
     monkeypatch.delenv(zoo.MIRROR_ENV, raising=False)
-    monkeypatch.setattr(zoo, "_unreachable_hosts", set())
+    monkeypatch.setattr(downloads, "unreachable_hosts", set())
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -196,7 +198,7 @@ def test_course_model_says_what_it_was_trained_on():
 def test_measure_counts_saves_and_times_the_model():
     model = zoo.build_architecture("course")
     model.train()
-    stats = zoo.measure(model, batch_size=4, repeats=2)
+    stats = measure(model, batch_size=4, repeats=2)
     assert stats.name == "course" and stats.image_size == 32 and stats.batch_size == 4
     assert stats.parameters == count_parameters(model).total
     floats = 4 * sum(t.numel() for t in model.state_dict().values() if t.is_floating_point())
@@ -204,13 +206,13 @@ def test_measure_counts_saves_and_times_the_model():
     assert stats.latency_ms > 0 and stats.ms_per_image == stats.latency_ms / 4
     assert model.training  # put back the way it was
     with pytest.raises(ValueError, match="repeats"):
-        zoo.measure(model, repeats=0)
+        measure(model, repeats=0)
 
 
 def test_model_comparison_figure_has_one_panel_per_measure():
     from widgets.figures.models import model_comparison_figure
 
-    stats = [zoo.measure("course", repeats=1), zoo.measure(torchvision.models.resnet18(weights=None), repeats=1)]
+    stats = [measure("course", repeats=1), measure(torchvision.models.resnet18(weights=None), repeats=1)]
     assert stats[1].image_size == 224 and stats[1].name == "ResNet"
     figure = model_comparison_figure(stats)
     assert len(figure.data) == 3
@@ -222,25 +224,25 @@ def test_measure_a_training_step_leaves_the_model_as_it_was():
     model = zoo.build_architecture("course")
     model.eval()
     before = {n: b.clone() for n, b in model.named_buffers()}
-    stats = zoo.measure(model, batch_size=4, repeats=1, train_step=True)
+    stats = measure(model, batch_size=4, repeats=1, train_step=True)
     assert stats.train_step_ms > 0 and stats.train_ms_per_image == stats.train_step_ms / 4
     assert not model.training
     assert all(torch.equal(b, before[n]) for n, b in model.named_buffers())  # BatchNorm statistics put back
     assert all(p.grad is None for p in model.parameters())
-    assert zoo.measure(model, repeats=1).train_step_ms is None
+    assert measure(model, repeats=1).train_step_ms is None
 
 
 def test_truncate_keeps_the_pretrained_blocks_and_adds_a_head():
     model = zoo.build_architecture("course")
-    small = zoo.truncate(model, "conv2", num_classes=5)
+    small = truncate(model, "conv2", num_classes=5)
     assert [name for name, _ in small.named_children()] == ["conv1", "conv2", "pool", "head"]
     assert small.conv1 is model.conv1  # the same pre-trained weights, not a copy
     assert small.head.out_features == 5 and small.head.in_features == 2 * model.width * 4
     assert small(torch.zeros(3, 3, 32, 32)).shape == (3, 5)
     assert count_parameters(small).total < count_parameters(model).total
-    assert zoo.measure(small, repeats=1).image_size == 32
+    assert measure(small, repeats=1).image_size == 32
     with pytest.raises(ValueError, match="conv1, conv2, conv3"):
-        zoo.truncate(model, "head")
+        truncate(model, "head")
 
 
 def _closed_port_url():

@@ -31,6 +31,8 @@ collect_ignore_glob = ["screenshots/*"]
 @pytest.fixture(scope="session")
 def chromium_path():
     path = find_chromium()
+    if path is None and os.environ.get("FTLAB_NO_SYSTEM_PACKAGES") == "1":
+        missing("Chromium is not installed, and FTLAB_NO_SYSTEM_PACKAGES=1 told `make test` not to install it")
     if path is None:
         missing("Chromium is not installed: run `sh scripts/install_browser.sh` or set FTLAB_CHROMIUM")
     return path

@@ -266,3 +266,28 @@ class LabPage:
         with urllib.request.urlopen(request, timeout=10) as response:
             body = response.read()
         return json.loads(body) if body else None
+
+
+# --- accessibility: axe-core from the npm package (node_modules, installed by `npm ci`), never downloaded ---
+
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def axe_violations(page, include, impacts=("serious", "critical")):
+    """axe-core's violations of the given impacts inside the elements matching the CSS selector ``include``:
+    a list of readable lines (rule, impact, help and the first elements it names)."""
+    if not AXE.is_file():
+        missing("axe-core is not installed: run `npm ci` in the repository root (make test does)")
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        page.add_script_tag(content=AXE.read_text(encoding="utf-8"))
+    results = page.evaluate(
+        """async (selector) => {
+          const nodes = Array.from(document.querySelectorAll(selector));
+          if (!nodes.length) return [];
+          const r = await window.axe.run({include: nodes.map(n => n)}, {resultTypes: ['violations']});
+          return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+                                         targets: v.nodes.slice(0, 3).map(n => n.target.join(' '))}));
+        }""",
+        include,
+    )
+    return [f"{v['id']} ({v['impact']}): {v['help']} -> {v['targets']}" for v in results if v["impact"] in impacts]

@@ -44,14 +44,18 @@ def legend(plot):
 
 
 def test_a_comparison_draws_one_loss_curve_per_rate(lab, explorer):
+    # The lesson's own run (4 rates) must have finished and be shown before we start ours: otherwise its status
+    # line ("Trained 4 rates") could be read as the answer to our click, or our click refused as "Already running".
+    explorer.get_by_text(re.compile(r"Trained 4 rates")).wait_for(timeout=240_000)
+    assert not button(explorer, "Train").is_disabled()
     text_input(explorer, "rates").fill(", ".join(RATES))
     steps = text_input(explorer, "steps")
     steps.fill("8")
     steps.press("Tab")  # an IntText sends its value when it loses focus
     button(explorer, "Train").click()
-    # the status line ends with either the result or the widget's own error message
-    status = explorer.get_by_text(re.compile(r"Trained \d+ rates|Something went wrong|Stopped"))
-    status.wait_for(timeout=120_000)
+    # our run's own outcome: 3 rates (never the lesson's 4), or the widget's error message
+    status = explorer.get_by_text(re.compile(rf"Trained {len(RATES)} rates|Something went wrong|Stopped"))
+    status.wait_for(timeout=240_000)
     assert f"Trained {len(RATES)} rates" in status.inner_text(), status.inner_text()
 
     loss_plot = explorer.locator(".js-plotly-plot").first

@@ -19,6 +19,8 @@ import torch
 import torch.nn.functional as F
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
+from . import checks
+
 IMAGE_SIZE = 32
 SUPERSAMPLE = 2  # draw at 2x, then shrink: smooth edges
 LETTERS = tuple(chr(ord("A") + i) for i in range(26))
@@ -88,6 +90,7 @@ class ImageSet(torch.utils.data.Dataset):
 
     def per_class(self, n, seed=0):
         """The first ``n`` images of each class after a seeded shuffle (fewer where a class has fewer)."""
+        n = checks.whole(n, "n", minimum=0)
         generator = torch.Generator().manual_seed(seed)
         picked = []
         for c in range(len(self.classes)):
@@ -210,6 +213,7 @@ def render_letter(rng, label):
 
 def source_dataset(n=40_000, seed=0):
     """The pre-training task: ``n`` letter images, classes balanced, order shuffled by ``seed``."""
+    n = checks.whole(n, "n", minimum=0)
     rng = np.random.default_rng(seed)
     labels = np.arange(n) % len(LETTERS)
     rng.shuffle(labels)
@@ -317,9 +321,8 @@ def target_task(n_per_class=10, seed=0, classes=tuple(range(10))):
     (e.g. ``(5, 6, 7, 8, 9)``), relabelled 0..k-1.
     """
     pool, test = _digits_task_sets(classes)
-    limit = int(torch.bincount(pool.labels).min())
-    if not 1 <= n_per_class <= limit:
-        raise ValueError(f"n_per_class must be between 1 and {limit} (the labelled pool's smallest class)")
+    limit = int(torch.bincount(pool.labels).min())  # the labelled pool's smallest class
+    n_per_class = checks.whole(n_per_class, "n_per_class", 1, limit)
     train = pool.per_class(n_per_class, seed=1000 + seed)
     train.name = f"Digits-M train ({n_per_class} per class)"
     return train, test
@@ -327,6 +330,8 @@ def target_task(n_per_class=10, seed=0, classes=tuple(range(10))):
 
 def target_validation_task(n_per_class=10, seed=0, val_per_class=30, classes=tuple(range(10))):
     """``(train, validation)``, both from the labelled pool, never touching the test set: for tuning."""
+    n_per_class = checks.whole(n_per_class, "n_per_class")
+    val_per_class = checks.whole(val_per_class, "val_per_class")
     pool, _ = _digits_task_sets(classes)
     generator = torch.Generator().manual_seed(2000 + seed)
     train_idx, val_idx = [], []
@@ -334,7 +339,8 @@ def target_validation_task(n_per_class=10, seed=0, val_per_class=30, classes=tup
         members = torch.nonzero(pool.labels == c).flatten()
         members = members[torch.randperm(len(members), generator=generator)]
         if len(members) < n_per_class + val_per_class:
-            raise ValueError(f"the pool has {len(members)} images of class {c}: too few for that split")
+            raise checks.SettingError(f"the pool has {len(members)} images of class {c}: too few for "
+                                      f"n_per_class={n_per_class} plus val_per_class={val_per_class}.")
         train_idx.append(members[:n_per_class])
         val_idx.append(members[n_per_class : n_per_class + val_per_class])
     return pool.subset(torch.cat(train_idx), "Digits-M train"), pool.subset(torch.cat(val_idx), "Digits-M validation")

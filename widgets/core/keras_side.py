@@ -19,6 +19,8 @@ os.environ.setdefault("KERAS_BACKEND", "torch")  # before keras is imported anyw
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
+from . import checks, schedules  # noqa: E402
+
 
 def keras():
     """The ``keras`` module (imported on first use: it takes a few seconds)."""
@@ -32,24 +34,19 @@ def backend():
 
 
 # --------------------------------------------------------------------------------------------- code side by side
+#
+# ``schedule`` below is a schedule from the course's one table (widgets.core.schedules), e.g.
+# {"name": "exponential", "decay_steps": 100, "decay_rate": 0.5}; ``steps``: the length of the run in batches.
 
 
-def _rate(lr):
-    return f"{lr:g}"
-
-
-def keras_code(lr=1e-4, frozen=("conv1", "conv2"), schedule=None):
-    """Keras code that freezes ``frozen`` layers and compiles with Adam at ``lr`` (``schedule``: None or
-    ``{"decay_steps": n, "decay_rate": r}``, Keras' ExponentialDecay)."""
+def keras_code(lr=1e-4, frozen=("conv1", "conv2"), schedule=None, steps=100):
+    """Keras code that freezes ``frozen`` layers and compiles with Adam at ``lr``, on ``schedule``."""
     lines = [f'model.get_layer("{name}").trainable = False' for name in frozen]
-    if schedule:
-        lines += [
-            "rate = keras.optimizers.schedules.ExponentialDecay(",
-            f"    initial_learning_rate={_rate(lr)}, decay_steps={schedule['decay_steps']}, "
-            f"decay_rate={schedule['decay_rate']:g})",
-        ]
-    else:
-        lines.append(f"rate = {_rate(lr)}")
+    rate = schedules.keras_line(schedule, lr, steps)
+    if rate is None:
+        raise checks.SettingError(f"Keras has no built-in schedule like {schedules.spec(schedule)[0]!r}; "
+                                  "write a keras.optimizers.schedules.LearningRateSchedule for it.")
+    lines.append(f"rate = {rate}")
     lines += [
         "model.compile(  # compile AFTER changing trainable: it takes effect at compile",
         "    optimizer=keras.optimizers.Adam(learning_rate=rate),",
@@ -60,27 +57,34 @@ def keras_code(lr=1e-4, frozen=("conv1", "conv2"), schedule=None):
     return "\n".join(lines)
 
 
-def torch_code(lr=1e-4, frozen=("conv1", "conv2"), schedule=None):
-    """The same setting in PyTorch (``schedule`` as in ``keras_code``)."""
+def torch_code(lr=1e-4, frozen=("conv1", "conv2"), schedule=None, steps=100):
+    """The same setting in PyTorch: freeze, an optimizer of the trainable parameters, the scheduler."""
     lines = [f"for p in model.{name}.parameters():\n    p.requires_grad = False" for name in frozen]
     lines += [
         "optimizer = torch.optim.Adam(  # build it AFTER freezing: it only gets the trainable parameters",
-        f"    [p for p in model.parameters() if p.requires_grad], lr={_rate(lr)})",
+        f"    [p for p in model.parameters() if p.requires_grad], lr={checks.rate(lr):g})",
     ]
-    if schedule:
-        lines += [
-            "# ExponentialDecay: lr * decay_rate ** (step / decay_steps), stepped after every batch",
-            "scheduler = torch.optim.lr_scheduler.ExponentialLR(",
-            f"    optimizer, gamma={schedule['decay_rate']:g} ** (1 / {schedule['decay_steps']}))",
-        ]
+    line = schedules.torch_line(schedule, steps)
+    if line:
+        lines += ["# stepped after every batch: scheduler.step()", f"scheduler = {line}"]
     return "\n".join(lines)
 
 
-def keras_schedule_curve(lr, decay_steps, decay_rate, steps):
-    """``ExponentialDecay(lr, decay_steps, decay_rate)`` at steps 0 .. steps-1, computed by Keras itself."""
+def keras_schedule(schedule, lr, steps):
+    """The Keras schedule object that :func:`keras_code` writes, built by running that very code."""
+    rate = schedules.keras_line(schedule, lr, steps)
+    if rate is None:
+        raise checks.SettingError(f"Keras has no built-in schedule like {schedules.spec(schedule)[0]!r}.")
+    return eval(rate, {"keras": keras()})  # noqa: S307 - our own generated line: running it proves it is right
+
+
+def keras_schedule_curve(schedule, lr, steps):
+    """The rate Keras uses at steps 0 .. steps-1 under ``schedule``, computed by Keras itself."""
     k = keras()
-    schedule = k.optimizers.schedules.ExponentialDecay(lr, decay_steps=decay_steps, decay_rate=decay_rate)
-    return [float(k.ops.convert_to_numpy(schedule(step))) for step in range(steps)]
+    rate = keras_schedule(schedule, lr, steps)
+    if not callable(rate):
+        return [float(rate)] * steps
+    return [float(k.ops.convert_to_numpy(rate(step))) for step in range(steps)]
 
 
 # --------------------------------------------------------------------------------------------- a tiny model
@@ -190,9 +194,8 @@ def fit_keras(lr=1e-2, frozen=(), epochs=3, schedule=None, seed=0):
     model, data = tiny_model(seed=seed), tiny_data(seed=seed)
     for name in frozen:
         model.get_layer(name).trainable = False
-    rate = lr
-    if schedule:
-        rate = k.optimizers.schedules.ExponentialDecay(lr, schedule["decay_steps"], schedule["decay_rate"])
+    batches = epochs * -(-len(data[1]) // 16)  # the run's length in batches (16 per batch)
+    rate = keras_schedule(schedule, lr, batches)
     model.compile(
         optimizer=k.optimizers.Adam(learning_rate=rate),
         loss=k.losses.SparseCategoricalCrossentropy(from_logits=True),

@@ -5,6 +5,8 @@ from collections import OrderedDict
 import torch
 from torch import nn
 
+from . import checks
+
 #: names of the feature-extracting blocks, early to late
 BACKBONE_BLOCKS = ("conv1", "conv2", "conv3")
 
@@ -59,3 +61,22 @@ class CourseCNN(nn.Sequential):
     def features(self, x):
         """The backbone's output for a batch: shape ``(N, feature_dim)``."""
         return self[:-1](x)
+
+
+def truncate(model, after, num_classes=10):
+    """A smaller model cut from a :class:`CourseCNN`: its blocks up to ``after``, its pooling, and a fresh
+    ``nn.Linear`` head with ``num_classes`` outputs (initialised from the caller's random state).
+
+    The kept blocks are the same modules (same weights, not copies), so ``truncate(load_pretrained("course"),
+    "conv2")`` is a pre-trained model with two conv blocks instead of three.
+    """
+    checks.choice(after, "block to cut after", BACKBONE_BLOCKS)
+    kept = BACKBONE_BLOCKS[: BACKBONE_BLOCKS.index(after) + 1]
+    parts = [(name, model.get_submodule(name)) for name in kept] + [("pool", model.pool)]
+    channels = model.get_submodule(after)[0].out_channels  # the block's convolution
+    features = channels * 4  # the pool averages each channel over a 2x2 grid
+    small = nn.Sequential(OrderedDict(parts + [("head", nn.Linear(features, checks.whole(num_classes, "num_classes")))]))
+    small.arch_name = f"course, cut after {after}"
+    info = getattr(model, "weights_info", "course model").split(";")[0]
+    small.weights_info = f"{info}; only {', '.join(kept)} kept; new {num_classes}-class head with random weights"
+    return small

@@ -1,11 +1,10 @@
-"""Counting, freezing and unfreezing parameters, in plain PyTorch.
+"""Counting and describing parameters, in plain PyTorch: what a model has, what trains, and the code for it.
 
-Freezing a parameter means ``param.requires_grad = False``: autograd computes no gradient for it, so no
-optimizer step can change it. Everything here works on any ``nn.Module`` and names parts of the model the way
-PyTorch does (``"layer4"``, ``"features.0"``, ``"fc"``, ``"fc.weight"``).
+Nothing here changes a model's ``requires_grad`` flags (that is :mod:`widgets.core.freezing`'s one job); it
+reads them. Everything works on any ``nn.Module`` and names parts the way PyTorch does (``"layer4"``,
+``"features.0"``, ``"fc"``).
 """
 
-import difflib
 from typing import NamedTuple
 
 import torch
@@ -15,14 +14,11 @@ __all__ = [
     "ParameterCount",
     "BlockRow",
     "count_parameters",
-    "freeze",
-    "unfreeze",
     "blocks",
     "parameters_of",
     "block_table",
     "auto_depth",
     "state_of",
-    "freeze_batchnorm",
     "python_path",
     "freeze_code",
     "batchnorm_drift",
@@ -68,72 +64,12 @@ def count_parameters(model):
 # --- naming parts of a model ------------------------------------------------------------------------------
 
 
-def _selected(model, names):
-    """The parameters that ``names`` pick out: a name matches itself and everything below it."""
-    if not names:
-        return list(model.parameters())
-    named = list(model.named_parameters())
-    selected, seen = [], set()
-    for name in names:
-        if not isinstance(name, str):
-            raise TypeError(f"names must be strings such as 'layer4' or 'fc', got {name!r}")
-        prefix = name + "."
-        hits = [p for n, p in named if n == name or n.startswith(prefix)]
-        if not hits:
-            if _is_module_name(model, name):
-                continue  # a real module without parameters (ReLU, pooling): nothing to change
-            raise ValueError(_unknown_name_message(model, name))
-        for p in hits:
-            if id(p) not in seen:
-                seen.add(id(p))
-                selected.append(p)
-    return selected
-
-
-def _is_module_name(model, name):
-    try:
-        model.get_submodule(name)
-        return True
-    except AttributeError:
-        return False
-
-
-def _unknown_name_message(model, name):
-    top = [n for n, _ in model.named_children()] + [n for n, _ in model.named_parameters(recurse=False)]
-    everything = [n for n, _ in model.named_modules() if n] + [n for n, _ in model.named_parameters()]
-    close = difflib.get_close_matches(name, everything, n=3, cutoff=0.6)
-    message = f"{type(model).__name__} has no part named {name!r}. Its top-level blocks are: {', '.join(top)}."
-    if close:
-        message += f" Did you mean {' or '.join(repr(c) for c in close)}?"
-    return message + " Sub-blocks use dotted names, e.g. 'layer4.1' or 'features.0'."
-
-
 def python_path(name, var="model"):
     """The Python expression for a part of a model: ``"features.0"`` -> ``model.features[0]``."""
     expr = var
     for part in name.split(".") if name else []:
         expr += f"[{part}]" if part.isdigit() else f".{part}" if part.isidentifier() else f"[{part!r}]"
     return expr
-
-
-def freeze(model, *names):
-    """Freeze the named parts (all of ``model`` when no names are given): ``requires_grad = False``.
-
-    Returns the model, so ``freeze(model, "layer1", "layer2")`` can be chained.
-    """
-    for param in _selected(model, names):
-        param.requires_grad_(False)
-    return model
-
-
-def unfreeze(model, *names):
-    """Unfreeze the named parts (all of ``model`` when no names are given): ``requires_grad = True``.
-
-    Remember: an optimizer built before this call does not know these parameters. Build it afterwards.
-    """
-    for param in _selected(model, names):
-        param.requires_grad_(True)
-    return model
 
 
 # --- blocks and the per-block table -----------------------------------------------------------------------
@@ -259,53 +195,8 @@ def freeze_code(model, var="model"):
 # --- BatchNorm ----------------------------------------------------------------------------------------------
 
 
-class _KeepFrozenBatchNormInEval:
-    """A forward pre-hook: while the layer's parameters are frozen, it runs in eval mode.
-
-    ``requires_grad = False`` stops gradients, but a BatchNorm layer in train mode still updates its running
-    mean and variance from every batch, and normalises with the batch's statistics. ``model.train()`` switches
-    every layer back to train mode, so the check happens at every forward pass, not once.
-    """
-
-    def __init__(self, owner):
-        self.owner = owner  # the module whose parameters decide (the layer itself, or its block if it has none)
-
-    def __call__(self, module, args):
-        params = list(self.owner.parameters())
-        if params and not any(p.requires_grad for p in params):
-            module.training = False
-
-
 def _batchnorm_layers(model):
     return [(n, m) for n, m in model.named_modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
-
-
-def _owner(model, name, layer):
-    if list(layer.parameters()):
-        return layer
-    parent = name.rpartition(".")[0]  # BatchNorm(affine=False): the block it sits in decides
-    return model.get_submodule(parent) if parent else model
-
-
-def freeze_batchnorm(model):
-    """Keep the BatchNorm layers of frozen blocks in eval mode, even after ``model.train()``.
-
-    Frozen BN layers then neither update their running statistics nor normalise with batch statistics.
-    A layer that is unfrozen later trains normally again from the next ``model.train()``. Calling this
-    twice is harmless. Returns the names of the BN layers that are frozen (and so held in eval mode) now.
-    """
-    held = []
-    for name, layer in _batchnorm_layers(model):
-        hook = next((h for h in layer._forward_pre_hooks.values() if isinstance(h, _KeepFrozenBatchNormInEval)), None)
-        if hook is None:
-            hook = _KeepFrozenBatchNormInEval(_owner(model, name, layer))
-            layer.register_forward_pre_hook(hook)
-        params = list(hook.owner.parameters())
-        if params and not any(p.requires_grad for p in params):
-            layer.eval()
-            held.append(name)
-    return held
-
 
 
 def batchnorm_drift(model, images, steps=10, batch_size=32, seed=0):

@@ -20,7 +20,8 @@ import numpy as np
 import torch
 from PIL import Image, UnidentifiedImageError
 
-from widgets.core import data
+from . import data
+from .downloads import in_words
 
 PHOTOS_URL = "https://download.pytorch.org/tutorial/hymenoptera_data.zip"
 FOLDER = "hymenoptera_data"  # what the archive unpacks to: train/ and val/, one folder per class
@@ -115,11 +116,10 @@ def load_photos(root=None, download=True, size=32, url=None, timeout=DOWNLOAD_TI
     """
     root = Path(root or default_root())
     folder = root / FOLDER
-    reason = ""
     try:
         if not (folder / "train").is_dir():
             if not download:
-                raise FileNotFoundError(f"no photos in {root} and download=False")
+                return _fallback(f"they are not in {root} and downloading is off (download=False)", n_per_class)
             folder = download_photos(root, url=url, timeout=timeout)
         train = read_image_folder(folder / "train", size, "ants and bees (train)")
         test = read_image_folder(folder / "val", size, "ants and bees (test)")
@@ -128,8 +128,16 @@ def load_photos(root=None, download=True, size=32, url=None, timeout=DOWNLOAD_TI
             f"Using real photos: {len(train)} training and {len(test)} test images of "
             f"{' and '.join(train.classes)} (the ants-and-bees set), shrunk to {size}x{size}.",
         )
-    except (OSError, ValueError, zipfile.BadZipFile, RuntimeError) as error:  # no network, bad archive ...
-        reason = f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else 'no details'}"
+    except (zipfile.BadZipFile, RuntimeError) as error:  # a download that is not the archive it should be
+        return _fallback(f"the download was not a readable archive ({type(error).__name__})", n_per_class)
+    except ValueError as error:  # an archive without the expected folders, or folders without images
+        return _fallback(f"the photos could not be read: {str(error).splitlines()[0]}", n_per_class)
+    except OSError as error:  # no network, refused, timed out, or a folder that cannot be written
+        return _fallback(f"the download failed: {in_words(error, timeout)}", n_per_class)
+
+
+def _fallback(reason, n_per_class):
+    """The bundled Digits-M task, with a sentence saying why the photos are not used."""
     train, test = data.target_task(n_per_class=n_per_class)
     return PhotoTask(
         train, test, "digits-m",

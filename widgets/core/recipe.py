@@ -5,9 +5,10 @@ head, unfreeze the last blocks, give the pre-trained layers a lower learning rat
 the rate, keep frozen BatchNorm layers in eval mode, and keep the best epoch. Tests execute it.
 """
 
-import math
 import os
 from dataclasses import dataclass
+
+from . import checks, schedules
 
 
 @dataclass(frozen=True)
@@ -46,12 +47,6 @@ RECIPE_ARCHITECTURES = {
     "vit_b_16": Architecture("models.vit_b_16(weights={weights})", "heads.head", _indexed("encoder.layers", 12), 224),
 }
 
-SCHEDULES = {
-    "constant": None,
-    "step": "torch.optim.lr_scheduler.StepLR(optimizer, step_size=max(1, EPOCHS // 3), gamma=0.1)",
-    "exponential": "torch.optim.lr_scheduler.ExponentialLR(optimizer, gamma=0.9)",
-    "cosine": "torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=EPOCHS)",
-}
 
 
 @dataclass(frozen=True)
@@ -79,13 +74,15 @@ class Recipe:
         if not isinstance(self.num_classes, int) or self.num_classes < 2:
             found.append("A classifier needs at least 2 classes.")
         for name in ("head_lr", "backbone_lr"):
-            rate = getattr(self, name)
-            if not isinstance(rate, (int, float)) or not math.isfinite(rate) or not 0 < rate < 1:
-                found.append(f"{name} must be a number between 0 and 1 (got {rate!r}).")
-        if self.schedule not in SCHEDULES:
-            found.append(f"Unknown schedule {self.schedule!r}. Choose one of: {', '.join(SCHEDULES)}.")
-        if not isinstance(self.epochs, int) or self.epochs < 1:
-            found.append("Train for at least 1 epoch.")
+            try:
+                checks.rate(getattr(self, name), name)
+            except checks.SettingError as error:
+                found.append(str(error))
+        try:
+            epochs = checks.whole(self.epochs, "epochs")
+            schedules.schedule_curve(self.schedule, epochs)  # stepped once per epoch in the script
+        except checks.SettingError as error:
+            found.append(str(error))
         return found
 
     def advice(self):
@@ -181,7 +178,7 @@ def recipe_code(recipe, *, weights="DEFAULT"):
         *groups,
         "])",
     ]
-    schedule = SCHEDULES[recipe.schedule]
+    schedule = schedules.torch_line(recipe.schedule, "EPOCHS")
     if schedule:
         lines.append(f"scheduler = {schedule}")
     lines += [

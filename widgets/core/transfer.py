@@ -16,9 +16,12 @@ from dataclasses import dataclass, field
 
 import torch
 
-from widgets.core import checkpoint, data
-from widgets.core.model import BACKBONE_BLOCKS, CourseCNN
-from widgets.core.training import Trainer, TrainingError, evaluate
+from . import checks, data
+from .checkpoint import load_course_model
+from .course import old_task_accuracy
+from .freezing import freeze
+from .model import BACKBONE_BLOCKS, CourseCNN
+from .training import Trainer, TrainingError, evaluate
 
 RECIPES = ("scratch", "probe", "discriminative", "high_lr", "freeze_all")
 STEPS = 200
@@ -40,32 +43,22 @@ class TransferResult:
     message: str = ""
     drift: dict = field(default_factory=dict)
 
-    def as_dict(self):
-        return {k: v for k, v in self.__dict__.items()}
-
-
-def freeze_blocks(model, names):
-    for name in names:
-        for p in getattr(model, name).parameters():
-            p.requires_grad_(False)
-
 
 def build(recipe, num_classes=10, seed=0, path=None):
     """The starting model and the learning rate(s) of a recipe."""
-    if recipe not in RECIPES:
-        raise ValueError(f"unknown recipe {recipe!r}; choose one of {', '.join(RECIPES)}")
+    checks.choice(recipe, "recipe", RECIPES)
     torch.manual_seed(seed)  # the new head (or the whole scratch model) starts the same way for a given seed
     if recipe == "scratch":
         return CourseCNN(num_classes=num_classes), SCRATCH_LR
-    model = checkpoint.load_course_model(num_classes=num_classes, path=path)
+    model = load_course_model(num_classes=num_classes, path=path)
     if recipe == "probe":
-        freeze_blocks(model, BACKBONE_BLOCKS)
+        freeze(model, *BACKBONE_BLOCKS)
         return model, HEAD_LR
     if recipe == "discriminative":
         return model, {**{name: BACKBONE_LR for name in BACKBONE_BLOCKS}, "head": HEAD_LR}
     if recipe == "high_lr":
         return model, HEAD_LR
-    freeze_blocks(model, BACKBONE_BLOCKS + ("head",))  # freeze_all
+    freeze(model)  # freeze_all
     return model, HEAD_LR
 
 
@@ -89,7 +82,7 @@ def run_recipe(recipe, train, test, *, seed=0, steps=STEPS, lr=None, path=None, 
     target_acc = evaluate(model, test)
     source_acc = None
     if measure_source and recipe != "scratch":
-        source_acc = checkpoint.source_accuracy(model, checkpoint.source_head(path))
+        source_acc = old_task_accuracy(model, path)
     return TransferResult(recipe, target_acc, source_acc, seconds, train_acc, message, drift)
 
 

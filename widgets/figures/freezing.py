@@ -2,8 +2,11 @@
 
 import plotly.graph_objects as go
 
-FROZEN_COLOUR = "#4c78a8"  # blue: ice
-TRAINABLE_COLOUR = "#f58518"  # orange: warm, moving
+from .style import PALETTE, layout, line, marker
+
+FROZEN_COLOUR = PALETTE[0]  # blue: ice
+TRAINABLE_COLOUR = PALETTE[1]  # orange: warm, moving
+FROZEN_PATTERN = "/"  # frozen bars are hatched too: the state never rests on colour alone
 
 __all__ = ["FROZEN_COLOUR", "TRAINABLE_COLOUR", "freeze_figure", "update_freeze_figure", "batchnorm_drift_figure"]
 
@@ -19,27 +22,29 @@ def _bars(rows):
 
 
 def freeze_figure(rows, title="Parameters per block"):
-    """A stacked bar chart of :func:`widgets.core.params.block_table` rows: frozen (blue) and trainable (orange).
+    """Bars of :func:`widgets.core.params.block_table` rows: frozen (blue, hatched) and trainable (orange).
 
-    A block that is partly frozen shows both colours.
+    The parameter axis is logarithmic: block sizes span decades (ResNet18's 8-million-parameter ``layer4`` and its
+    5,130-parameter head), and on a linear axis the small blocks vanish. Frozen and trainable parts of a block are
+    side by side, so each bar's height reads straight off the axis (stacked bars on a log axis would not).
     """
     names, frozen, trainable, hover = _bars(rows)
     fig = go.Figure(
         [
-            go.Bar(name="frozen", x=names, y=frozen, marker_color=FROZEN_COLOUR, hovertext=hover, hoverinfo="text"),
+            go.Bar(name="frozen", x=names, y=frozen, marker=dict(color=FROZEN_COLOUR, pattern_shape=FROZEN_PATTERN),
+                   hovertext=hover, hoverinfo="text"),
             go.Bar(name="trainable", x=names, y=trainable, marker_color=TRAINABLE_COLOUR, hovertext=hover,
                    hoverinfo="text"),
         ]
     )
-    fig.update_layout(
+    fig.update_layout(**layout(
         title=title,
-        barmode="stack",
-        yaxis_title="parameters",
+        barmode="group",
+        yaxis=dict(title="parameters (log scale)", type="log", dtick=1, exponentformat="power"),
         xaxis_title="block (model order, input first)",
-        height=340,
-        margin=dict(l=60, r=20, t=50, b=60),
+        margin=dict(l=60, r=20, t=60, b=60),
         legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1.0),
-    )
+    ))
     return fig
 
 
@@ -57,13 +62,13 @@ def update_freeze_figure(fig, rows):
 def batchnorm_drift_figure(series, title="BatchNorm running mean: change since the start"):
     """One line per setting: ``series`` maps a label to the drift after each batch (from ``batchnorm_drift``)."""
     fig = go.Figure()
-    for label, drift in series.items():
-        fig.add_scatter(x=list(range(1, len(drift) + 1)), y=drift, mode="lines+markers", name=label)
-    fig.update_layout(
+    for i, (label, drift) in enumerate(series.items()):
+        fig.add_scatter(x=list(range(1, len(drift) + 1)), y=drift, mode="lines+markers", name=label,
+                        line=line(i), marker=marker(i))
+    fig.update_layout(**layout(
         title=title,
         xaxis_title="batches seen in train mode (no weight updated)",
         yaxis_title="mean |change| of running_mean",
-        height=320,
-        margin=dict(l=60, r=20, t=50, b=50),
-    )
+        height=340,
+    ))
     return fig

@@ -6,44 +6,72 @@ import torch
 
 from widgets.core import data
 
+from .style import MAX_WIDTH
+
 GAP = 2  # pixels between pictures
+CAPTION_BAND = 16  # pixels under each row of pictures for their captions
 BACKGROUND = 255  # white gaps
+MARGIN = 10
 
 
-def picture_grid(images, columns=10, gap=GAP, scale=1):
-    """Tile ``uint8`` images ``(N, 3, H, W)`` into one ``(rows*H, columns*W, 3)`` array with white gaps."""
+def picture_grid(images, columns=10, gap=GAP, scale=1, row_gap=None):
+    """Tile ``uint8`` images ``(N, 3, H, W)`` into one ``(rows*H, columns*W, 3)`` array with white gaps
+    (``row_gap`` between rows: room for captions)."""
     images = torch.as_tensor(images)
     if images.ndim != 4 or images.shape[1] != 3:
         raise ValueError(f"images must be (N, 3, H, W), got {tuple(images.shape)}")
     n, _, h, w = images.shape
+    row_gap = gap if row_gap is None else row_gap
     columns = max(1, min(columns, n))
     rows = -(-n // columns)
     pictures = images.permute(0, 2, 3, 1).numpy()
     if scale > 1:
         pictures = pictures.repeat(scale, axis=1).repeat(scale, axis=2)
         h, w = h * scale, w * scale
-    grid = np.full((rows * (h + gap) - gap, columns * (w + gap) - gap, 3), BACKGROUND, np.uint8)
+    grid = np.full((rows * (h + row_gap), columns * (w + gap) - gap, 3), BACKGROUND, np.uint8)
     for i, picture in enumerate(pictures):
         r, c = divmod(i, columns)
-        grid[r * (h + gap) : r * (h + gap) + h, c * (w + gap) : c * (w + gap) + w] = picture
+        grid[r * (h + row_gap) : r * (h + row_gap) + h, c * (w + gap) : c * (w + gap) + w] = picture
     return grid, rows, columns, h, w
 
 
+def fit(n, side, columns, scale, width=MAX_WIDTH):
+    """``(columns, scale)`` so that the grid fits ``width`` pixels: shrink the pictures down to twice their size,
+    then wrap them into more rows, and only then shrink them further (never below their own size)."""
+    columns = max(1, min(columns, n))
+    room = width - 2 * MARGIN
+
+    def too_wide():
+        return columns * (side * scale + GAP) > room
+
+    while scale > min(2, scale) and too_wide():
+        scale -= 1
+    while columns > 1 and too_wide():
+        columns -= 1
+    while scale > 1 and too_wide():
+        scale -= 1
+    return columns, scale
+
+
 def _grid_figure(images, captions=None, columns=10, title=None, scale=3, caption_size=11):
-    grid, rows, columns, h, w = picture_grid(images, columns, scale=scale)
+    images = torch.as_tensor(images)
+    columns, scale = fit(len(images), images.shape[-1], columns, scale)
+    band = CAPTION_BAND if captions is not None else GAP
+    grid, rows, columns, h, w = picture_grid(images, columns, scale=scale, row_gap=band)
     figure = go.Figure(go.Image(z=grid, hoverinfo="skip"))
     if captions is not None:
-        for i, caption in enumerate(captions):
+        for i, caption in enumerate(captions):  # in the band under its own picture, never on the next row
             r, c = divmod(i, columns)
             figure.add_annotation(
-                x=c * (w + GAP) + w / 2, y=r * (h + GAP) + h, yshift=-2, text=str(caption), showarrow=False,
-                yanchor="top", font=dict(size=caption_size), bgcolor="rgba(255,255,255,0.75)",
+                x=c * (w + GAP) + w / 2, y=r * (h + band) + h + band / 2, text=str(caption), showarrow=False,
+                yanchor="middle", font=dict(size=caption_size),
             )
     figure.update_xaxes(visible=False)
     figure.update_yaxes(visible=False)
+    top = 40 if title else MARGIN
     figure.update_layout(
-        title=title, width=min(1000, 60 + grid.shape[1]), height=(40 if title else 10) + grid.shape[0] + 10,
-        margin=dict(l=5, r=5, t=40 if title else 5, b=5),
+        title=title, width=grid.shape[1] + 2 * MARGIN, height=top + grid.shape[0] + MARGIN,
+        margin=dict(l=MARGIN, r=MARGIN, t=top, b=MARGIN),
     )
     return figure
 

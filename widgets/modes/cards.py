@@ -5,8 +5,10 @@ from collections import deque
 
 import ipywidgets as ipw
 
-from ._html import difficulty_tag, md, note
-from .store import default_store
+from ..accessible import LiveHTML
+from .base import ModeView, button
+from .content import level
+from .markup import level_tag, md, note
 
 
 class Deck:
@@ -71,44 +73,47 @@ class Deck:
         return len(self.known), len(self.cards)
 
 
-class RecallCards(ipw.VBox):
-    """The deck as a widget: question, "Show answer", then "Got it" / "Review again"; shuffle and restart."""
+class RecallCards(ModeView):
+    """The deck as a widget: question, "Show answer", then "Got it" / "Review again"; shuffle and restart.
+    A card sent back for review also comes back in the spaced review of the start page."""
+
+    section = "cards"
 
     def __init__(self, cards, lesson_id=None, store=None, rng=None):
-        self.lesson_id = lesson_id
-        self.store = store if store is not None else (default_store() if lesson_id else None)
-        known = []
-        if self.store is not None and lesson_id:
-            known = [cid for cid, state in self.store.lesson(lesson_id)["cards"].items() if state == "known"]
+        super().__init__(lesson_id, store)
+        known = [cid for cid, state in self.saved().items() if state == "known"]
         self.deck = Deck(cards, rng=rng, known=known)
-        self.status = ipw.HTML()
         self.card = ipw.HTML(layout=ipw.Layout(min_height="90px", border="1px solid #dadce0", padding="8px"))
-        self.answer = ipw.HTML()
-        self.reveal_button = ipw.Button(description="Show answer", button_style="info")
-        self.got_button = ipw.Button(description="Got it", button_style="success")
-        self.again_button = ipw.Button(description="Review again", button_style="warning")
-        self.shuffle_button = ipw.Button(description="Shuffle")
-        self.restart_button = ipw.Button(description="Start over")
+        self.answer = LiveHTML()
+        self.reveal_button = button("Show answer", primary=True)
+        self.got_button = button("Got it")
+        self.again_button = button("Review again")
+        self.shuffle_button = button("Shuffle")
+        self.restart_button = button("Start over")
         self.reveal_button.on_click(lambda _: self._reveal())
         self.got_button.on_click(lambda _: self._answer(True))
         self.again_button.on_click(lambda _: self._answer(False))
         self.shuffle_button.on_click(lambda _: self._shuffle())
         self.restart_button.on_click(lambda _: self._restart())
-        buttons = ipw.HBox([self.reveal_button, self.got_button, self.again_button, self.shuffle_button, self.restart_button])
-        super().__init__([self.status, self.card, self.answer, buttons])
+        buttons = ipw.HBox([self.reveal_button, self.got_button, self.again_button, self.shuffle_button,
+                            self.restart_button], layout=ipw.Layout(flex_flow="row wrap"))
+        self.children = [self.status, self.card, self.answer, buttons]
         self._render()
 
     def _reveal(self):
         self.deck.reveal()
         self._render()
+        self.got_button.focus()
 
     def _answer(self, known):
         if self.deck.finished or not self.deck.revealed:
             return
         card = self.deck.got_it() if known else self.deck.review_again()
-        if self.store is not None and self.lesson_id:
-            self.store.record(self.lesson_id, "cards", card["id"], "known" if known else "review")
+        self.save(card["id"], "known" if known else "review")
+        if not known:
+            self.missed(card["id"])
         self._render()
+        (self.reveal_button if not self.reveal_button.disabled else self.restart_button).focus()
 
     def _shuffle(self):
         self.deck.shuffle()
@@ -127,7 +132,7 @@ class RecallCards(ipw.VBox):
             self.card.value = note("Deck done: you know every card. <b>Start over</b> to go again.", "good")
             self.answer.value = ""
         else:
-            self.card.value = f"{difficulty_tag(card['difficulty'])}<div style='margin-top:6px'>{md(card['question'])}</div>"
+            self.card.value = f"{level_tag(level(card))}<div style='margin-top:6px'>{md(card['question'])}</div>"
             self.answer.value = note(md(card["answer"])) if self.deck.revealed else ""
         self.reveal_button.disabled = card is None or self.deck.revealed
         self.got_button.disabled = self.again_button.disabled = card is None or not self.deck.revealed

@@ -1,174 +1,82 @@
-"""Timed challenges: each problem has a countdown (pausable), a few attempts and a hint; all right = a badge."""
+"""Timed challenges as a widget: pick a problem, Start its clock (the question appears), answer; a few
+pauses; a hint that costs time; a named badge when every problem is solved. The rules are in
+:mod:`widgets.modes.challenge_set`."""
 
 import time
-from dataclasses import dataclass, field
 
 import ipywidgets as ipw
 
-from ._html import code_block, difficulty_tag, md, note, tag
-from .content import DEFAULT_ATTEMPTS, DEFAULT_TIME_LIMIT
-from .quiz import check, option_picker, set_options
-from .store import default_store
-from .timer import Countdown, Ticker
+from ..accessible import LiveHTML
+from .base import HintBox, ModeView, button
+from .challenge_set import ChallengeSet
+from .choice import ChoiceQuestion
+from .content import COURSE_BADGE
+from .markup import escape, md, note
+from .timer import Ticker
+
+WARN_AT = 15  # seconds left when the clock turns red and says so
 
 
-@dataclass
-class ProblemState:
-    countdown: Countdown
-    attempts_left: int
-    status: str = "new"  # new -> running/paused -> solved | failed
-    reason: str = ""  # why it failed: "attempts" or "time"
-    hint_shown: bool = False
-    tries: list = field(default_factory=list)  # option indices tried
-
-
-@dataclass
-class Outcome:
-    correct: bool
-    status: str
-    attempts_left: int
-    message: str
-    feedback: object = None  # quiz.Feedback when an option was checked
-
-
-class ChallengeSet:
-    """The state of a lesson's challenge set. ``clock`` (seconds, monotonic) is injectable for tests."""
-
-    def __init__(self, problems, clock=time.monotonic, time_limit=DEFAULT_TIME_LIMIT, attempts=DEFAULT_ATTEMPTS):
-        self.problems = list(problems)
-        self.clock = clock
-        self.time_limit = time_limit
-        self.attempts = attempts
-        self.reset()
-
-    def reset(self):
-        self.states = [
-            ProblemState(
-                countdown=Countdown(p.get("time_limit", self.time_limit), clock=self.clock),
-                attempts_left=p.get("attempts", self.attempts),
-            )
-            for p in self.problems
-        ]
-
-    def state(self, i):
-        self._check_time(i)
-        return self.states[i]
-
-    def start(self, i):
-        s = self.state(i)
-        if s.status in ("new", "paused"):
-            s.countdown.start()
-            s.status = "running"
-        return s
-
-    def pause(self, i):
-        s = self.state(i)
-        if s.status == "running":
-            s.countdown.pause()
-            s.status = "paused"
-        return s
-
-    resume = start
-
-    def show_hint(self, i):
-        self.states[i].hint_shown = True
-        return self.problems[i]["hint"]
-
-    def submit(self, i, chosen):
-        s = self.state(i)
-        if s.status in ("solved", "failed"):
-            return Outcome(s.status == "solved", s.status, s.attempts_left, self._final_message(i))
-        if s.status != "running":
-            return Outcome(False, s.status, s.attempts_left, "Start (or resume) the clock first.")
-        feedback = check(self.problems[i], chosen)
-        s.tries.append(chosen)
-        if feedback.correct:
-            s.status = "solved"
-            s.countdown.stop()
-        else:
-            s.attempts_left -= 1
-            if s.attempts_left <= 0:
-                s.status, s.reason = "failed", "attempts"
-                s.countdown.stop()
-        return Outcome(feedback.correct, s.status, s.attempts_left, self._final_message(i), feedback)
-
-    def _check_time(self, i):
-        s = self.states[i]
-        if s.status in ("running", "paused") and s.countdown.expired:
-            s.status, s.reason = "failed", "time"
-
-    def _final_message(self, i):
-        s = self.states[i]
-        if s.status == "solved":
-            return "Solved."
-        if s.status == "failed":
-            why = "Time's up." if s.reason == "time" else "No attempts left."
-            right = self.problems[i]["options"][next(k for k, o in enumerate(self.problems[i]["options"]) if o["correct"])]
-            return f"{why} The answer: {right['text']}. {right['explanation']}"
-        left = s.attempts_left
-        return f"Not this one. {left} attempt{'s' if left != 1 else ''} left."
-
-    @property
-    def solved(self):
-        return sum(self.state(i).status == "solved" for i in range(len(self.problems)))
-
-    @property
-    def badge(self):
-        """True when every problem of the set is solved."""
-        return bool(self.problems) and self.solved == len(self.problems)
-
-    @property
-    def done(self):
-        return all(self.state(i).status in ("solved", "failed") for i in range(len(self.problems)))
-
-
-class Challenge(ipw.VBox):
-    """The challenge set as a widget: pick a problem, Start the clock, answer; Pause; Hint; a badge at the end.
+class Challenge(ModeView):
+    """The challenge set as a widget.
 
     ``tick``: how the clock display refreshes (see :class:`~widgets.modes.timer.Ticker`); ``None`` for tests,
-    which call :meth:`refresh` themselves.
+    which call :meth:`refresh` themselves. ``badge``: the name of the lesson's badge.
     """
 
-    def __init__(self, problems, lesson_id=None, store=None, clock=time.monotonic, tick="auto", title="Challenge"):
-        self.lesson_id = lesson_id
-        self.store = store if store is not None else (default_store() if lesson_id else None)
+    section = "challenges"
+
+    def __init__(self, problems, lesson_id=None, store=None, clock=time.monotonic, tick="auto", title="Challenge",
+                 badge="Challenge badge", course_badge=None):
+        super().__init__(lesson_id, store)
         self.set = ChallengeSet(problems, clock=clock)
         self.index = 0
         self.title = title
+        self.badge_name = badge
+        self.course_badge = course_badge  # callable: True when every lesson's badge is earned
+        self._saved = set()  # problems whose final state is saved in this round
+        self._warned = set()
         self.ticker = Ticker(self.refresh, interval=1.0, mode=tick)
         self.header = ipw.HTML()
+        self.rules = ipw.HTML(note("<b>Rules:</b> " + escape(self.set.rules())))
         self.picker = ipw.ToggleButtons(
             options=[(f"{k + 1}", k) for k in range(len(problems))],
-            tooltips=[p["category"] for p in problems],
+            tooltips=[f"Problem {k + 1}: {p['category']}" for k, p in enumerate(problems)],
             style={"button_width": "48px"},
         )
-        self.clock_label = ipw.HTML()
-        self.problem = ipw.HTML()
-        self.options = option_picker()
-        self.feedback = ipw.HTML()
-        self.hint = ipw.HTML()
-        self.start_button = ipw.Button(description="Start", button_style="primary")
-        self.pause_button = ipw.Button(description="Pause")
-        self.submit_button = ipw.Button(description="Submit", button_style="success")
-        self.hint_button = ipw.Button(description="Hint")
-        self.again_button = ipw.Button(description="Try the set again", layout=ipw.Layout(width="auto"))
-        self.badge = ipw.HTML()
+        self.clock_label = LiveHTML(role="timer")
+        self.question = ChoiceQuestion()
+        self.feedback = self.status
+        self.hints = HintBox(cost=f"-{self.set.hint_cost} s")
+        self.hint = self.hints.text
+        self.start_button = button("Start", primary=True)
+        self.pause_button = button("Pause")
+        self.submit_button = button("Submit", primary=True)
+        self.hint_button = self.hints.button
+        self.next_button = button("Next problem")
+        self.again_button = button("Try the set again")
+        self.badge = LiveHTML()
         self.picker.observe(self._pick, names="value")
         self.start_button.on_click(lambda _: self.start())
         self.pause_button.on_click(lambda _: self.pause())
         self.submit_button.on_click(lambda _: self.submit())
         self.hint_button.on_click(lambda _: self._hint())
+        self.next_button.on_click(lambda _: self._next_problem())
         self.again_button.on_click(lambda _: self._again())
-        buttons = ipw.HBox([self.start_button, self.pause_button, self.submit_button, self.hint_button, self.again_button])
-        super().__init__(
-            [self.header, self.picker, self.clock_label, self.problem, self.options, buttons,
-             self.hint, self.feedback, self.badge]
-        )
+        self.question.on_enter(self.submit)
+        buttons = ipw.HBox([self.start_button, self.pause_button, self.submit_button, self.hint_button,
+                            self.next_button, self.again_button], layout=ipw.Layout(flex_flow="row wrap"))
+        self.children = [self.header, self.rules, self.picker, self.clock_label, self.question, buttons,
+                         self.hint, self.feedback, self.badge]
         self._show()
 
     # actions a click triggers (also called by tests)
+    @property
+    def options(self):
+        return self.question.options
+
     def choose(self, k):
-        self.options.value = k
+        self.question.value = k
 
     def go_to(self, i):
         self.picker.value = i
@@ -176,98 +84,136 @@ class Challenge(ipw.VBox):
     def start(self):
         self.set.start(self.index)
         self.ticker.start()
-        self.refresh()
+        self._show()
+        self.question.focus()
 
     def pause(self):
         state = self.set.state(self.index)
         if state.status == "paused":
             self.set.resume(self.index)
             self.ticker.start()
-        else:
-            self.set.pause(self.index)
+            self.refresh()
+            self.question.focus()
+            return
+        if not self.set.pause(self.index):
+            self.feedback.value = note("No pauses left in this set: the clock keeps running.", "warn")
         self.refresh()
 
     def submit(self):
-        state = self.set.state(self.index)
-        if state.status == "running" and self.options.value is None:
+        i = self.index
+        state = self.set.state(i)
+        chosen = self.question.value
+        if state.status == "running" and chosen is None:
             self.feedback.value = note("Pick an option first.", "warn")
             return
-        chosen = self.options.value if self.options.value is not None else 0
-        outcome = self.set.submit(self.index, chosen)
+        outcome = self.set.submit(i, chosen)
         kind = "good" if outcome.correct else ("bad" if outcome.status == "failed" else "warn")
-        text = md(outcome.message)
         if outcome.feedback is not None and not outcome.correct:
-            text = f"{md(outcome.feedback.chosen_explanation)}<br>{text}"
+            text = f"{md(outcome.feedback.chosen_explanation)}<br>{md(outcome.message)}"
         elif outcome.feedback is not None:
-            text = f"<b>&#10003; Right.</b> {md(outcome.feedback.chosen_explanation)}"
+            text = f"<b>&#10003; Right.</b> {md(outcome.feedback.chosen_explanation)} {escape(outcome.message)}"
+        else:
+            text = md(outcome.message)
         self.feedback.value = note(text, kind)
-        if outcome.feedback is not None:
-            self._save(self.index)
         self.refresh()
+        if self.set.state(i).finished:
+            self.next_button.focus() if not self.next_button.disabled else self.again_button.focus()
+        else:
+            self.question.focus()
 
     def _hint(self):
-        self.hint.value = note("<b>Hint:</b> " + md(self.set.show_hint(self.index)), "warn")
+        try:
+            self.hints.show(self.set.show_hint(self.index))
+        except RuntimeError as err:
+            self.feedback.value = note(escape(err), "warn")
+        self.refresh()
+
+    def _next_problem(self):
+        following = self.set.next_open(self.index)
+        if following is not None:
+            self.go_to(following)
+            self.start_button.focus()
 
     def _again(self):
         self.set.reset()
+        self._saved.clear()
+        self._warned.clear()
         self._show()
 
     def _pick(self, change):
-        self.set.pause(self.index)  # one clock at a time: leaving a problem pauses it
-        self.index = change["new"]
+        self.index = change["new"]  # the clock of the problem left behind keeps running
         self._show()
 
     def _save(self, i):
-        if self.store is None or not self.lesson_id:
+        if i in self._saved:
             return
+        self._saved.add(i)
         state = self.set.states[i]
-        self.store.record(
-            self.lesson_id, "challenges", self.set.problems[i]["id"],
-            {"status": state.status, "attempts_used": len(state.tries), "reason": state.reason},
-        )
-        if self.set.badge:
+        self.save(self.set.problems[i]["id"], state.record())
+        if state.status == "failed":
+            self.missed(self.set.problems[i]["id"])
+        if self.set.badge and self.saving:
             self.store.set_badge(self.lesson_id)
 
     def _show(self):
         p = self.set.problems[self.index]
-        self.problem.value = (
-            f"{tag(p['category'], '#7b1fa2')}{difficulty_tag(p['difficulty'])}"
-            f"<div style='margin-top:6px'>{md(p['question'])}</div>" + (code_block(p["code"]) if p.get("code") else "")
-        )
-        set_options(self.options, p)
+        state = self.set.state(self.index)
+        heading = f"Problem {self.index + 1} of {len(self.set.problems)}"
+        self.question.show(p, heading, category=p["category"], hidden=state.status == "new")
+        if state.status == "new":
+            self.question.prompt.value += "<div><i>Press <b>Start</b>: the question appears and its clock starts.</i></div>"
+        if state.tries:
+            self.question.value = state.tries[-1]
         self.feedback.value = ""
-        state = self.set.states[self.index]
-        self.hint.value = note("<b>Hint:</b> " + md(p["hint"]), "warn") if state.hint_shown else ""
-        if state.status in ("solved", "failed"):
-            self.feedback.value = note(md(self.set._final_message(self.index)), "good" if state.status == "solved" else "bad")
+        if state.hint_shown:
+            self.hints.show(p["hint"])
+        else:
+            self.hints.clear()
+        if state.finished:
+            self.feedback.value = note(md(self.set.final_message(self.index)), "good" if state.status == "solved" else "bad")
         self.refresh()
 
     def refresh(self):
-        """Redraw the clock, buttons and badge; returns False once nothing is left to tick (stops the ticker)."""
-        i = self.index
-        before = self.set.states[i].status
-        state = self.set.state(i)  # notices an expired clock
-        if state.status == "failed" and before != "failed":
-            self.feedback.value = note(md(self.set._final_message(i)), "bad")
-            self._save(i)
-        clock_text = str(state.countdown)
-        colour = "#c5221f" if state.countdown.remaining <= 15 and state.status == "running" else "#202124"
+        """Redraw the clock, buttons and badge, and save problems whose clock ran out; returns False once no
+        clock runs (which stops the ticker)."""
+        for k in range(len(self.set.problems)):
+            before = self.set.states[k].status
+            after = self.set.state(k).status  # notices an expired clock
+            if after in ("solved", "failed"):
+                if before != after and k == self.index:
+                    self.feedback.value = note(md(self.set.final_message(k)), "bad")
+                self._save(k)
+        state = self.set.states[self.index]
+        remaining = state.countdown.remaining
+        urgent = state.status == "running" and remaining <= WARN_AT
+        if urgent and self.index not in self._warned:
+            self._warned.add(self.index)
+            self.feedback.value = note(f"{WARN_AT} seconds left.", "warn")
+        colour = "#b3261e" if urgent else "#202124"
         words = {"new": "press Start", "running": "", "paused": "paused", "solved": "solved", "failed": "over"}
         self.clock_label.value = (
-            f"<span style='font-size:150%;font-family:monospace;color:{colour}'>&#9201; {clock_text}</span> "
-            f"<i>{words[state.status]}</i> &middot; attempts left: <b>{state.attempts_left}</b>"
+            f"<span style='font-size:150%;font-family:monospace;color:{colour}'>&#9201; {state.countdown}</span> "
+            f"<i>{words[state.status]}</i> &middot; attempts left: <b>{state.attempts_left}</b> "
+            f"&middot; pauses left: <b>{self.set.pauses_left}</b>"
         )
         self.start_button.disabled = state.status != "new"
-        self.pause_button.disabled = state.status not in ("running", "paused")
+        self.pause_button.disabled = not (state.status == "paused" or (state.status == "running" and self.set.pauses_left))
         self.pause_button.description = "Resume" if state.status == "paused" else "Pause"
         self.submit_button.disabled = state.status != "running"
-        self.options.disabled = state.status != "running"
+        self.hint_button.disabled = state.status not in ("running", "paused") or state.hint_shown
+        self.next_button.disabled = self.set.next_open(self.index) is None
+        self.question.disabled = state.status != "running"
         n = len(self.set.problems)
         marks = {"solved": "&#10003;", "failed": "&#10007;"}
         row = " ".join(f"{k + 1}{marks.get(self.set.states[k].status, '')}" for k in range(n))
-        self.header.value = f"<b>{self.title}</b>: {self.set.solved} / {n} solved &middot; {row}"
+        self.header.value = (f"<b>{escape(self.title)}</b> for the <b>{escape(self.badge_name)}</b> badge: "
+                             f"{self.set.solved} / {n} solved &middot; {row}")
         if self.set.badge:
-            self.badge.value = note("&#127942; <b>Badge earned:</b> every challenge of this lesson solved.", "good")
+            course = ""
+            if self.course_badge is not None and self.course_badge():
+                course = f"<br>&#127891; Every lesson's badge: you are a <b>{escape(COURSE_BADGE)}</b>."
+            self.badge.value = note(f"&#127942; <b>Badge earned: {escape(self.badge_name)}</b>. "
+                                    f"Every challenge of this lesson solved.{course}", "good")
         elif self.set.done:
             self.badge.value = note("Set finished. Solve all of them for the badge: <b>Try the set again</b>.", "info")
         else:

@@ -5,7 +5,8 @@ from pathlib import Path
 
 import ipywidgets as ipw
 
-from ._html import code_block, md, note
+from .markup import code_block, md, note
+from .schema import point_text
 
 _PRINT_CSS = """
 body { font-family: system-ui, sans-serif; font-size: 12px; margin: 16px; }
@@ -32,7 +33,7 @@ class CheatSheet(ipw.VBox):
         super().__init__([self.body, ipw.HBox([self.save_button]), self.saved])
 
     def to_html(self):
-        points = "".join(f"<li>{md(p)}</li>" for p in self.sheet["points"])
+        points = "".join(f"<li>{md(point_text(p))}</li>" for p in self.sheet["points"])
         snippets = "".join(
             f"<div style='margin-top:4px'><b>{html.escape(s['title'])}</b>{code_block(s['code'])}</div>"
             for s in self.sheet["code"]
@@ -40,7 +41,7 @@ class CheatSheet(ipw.VBox):
         return f"<div style='font-size:95%'><b>{html.escape(self.title)}</b><ul>{points}</ul>{snippets}</div>"
 
     def to_markdown(self):
-        lines = [f"# {self.title}", ""] + [f"- {p}" for p in self.sheet["points"]]
+        lines = [f"# {self.title}", ""] + [f"- {point_text(p)}" for p in self.sheet["points"]]
         for s in self.sheet["code"]:
             lines += ["", f"**{s['title']}**", "", "```python", str(s["code"]).rstrip(), "```"]
         return "\n".join(lines) + "\n"

@@ -1,16 +1,41 @@
-"""Explain in your own words: write, then tick the concepts you covered. Text is stored, never run."""
+"""Explain in your own words: write, submit, and see which ideas you covered, with a model answer beside
+yours and the ideas highlighted in both. Text is stored, never run.
 
-import re
+The concept detector (:mod:`widgets.modes.concepts`) pre-ticks the ideas it finds; the learner decides.
+"""
+
+import html
 
 import ipywidgets as ipw
 
-from ._html import md, note
-from .store import default_store
+from ..accessible import LiveHTML
+from .base import HintBox, ModeView, button
+from .concepts import covered, detect
+from .markup import md, note
+
+MARKS = ("#fde293", "#c6e7ff", "#d5f5d0", "#f9d3e8", "#e3d7ff")  # one light background per concept
+
+
+def highlight(text, concepts):
+    """``text`` as HTML (escaped), each concept the detector finds marked and numbered."""
+    text = str(text)
+    out, position = [], 0
+    for match in sorted(detect(text, concepts), key=lambda m: m.start):
+        if match.start < position:
+            continue
+        out.append(html.escape(text[position:match.start]))
+        n = match.concept
+        out.append(f"<mark style='background:{MARKS[n % len(MARKS)]};color:#202124;border-radius:3px;padding:0 2px'"
+                   f" title='{html.escape(concepts[n]['concept'], quote=True)}'>{html.escape(text[match.start:match.end])}"
+                   f"<sup>{n + 1}</sup></mark>")
+        position = match.end
+    out.append(html.escape(text[position:]))
+    return "".join(out).replace("\n", "<br>")
 
 
 class ExplainPrompt:
-    """One prompt's state. :meth:`submit` suggests concepts whose keywords appear in the text; the learner
-    decides with :meth:`tick` / :meth:`untick`."""
+    """One prompt's state. :meth:`submit` pre-ticks the concepts the detector finds; the learner decides with
+    :meth:`tick` / :meth:`untick`."""
 
     def __init__(self, item, text="", ticked=()):
         self.item = item
@@ -21,15 +46,8 @@ class ExplainPrompt:
         self.dismissed = set()  # concepts the learner unticked: never pre-ticked again
 
     def suggestions(self, text=None):
-        """Concepts whose keywords (whole words or phrases, any case) appear in the text."""
-        text = (self.text if text is None else text).lower()
-        found = []
-        for concept in self.item["concepts"]:
-            for keyword in concept.get("keywords", []):
-                if re.search(r"(?<!\w)" + re.escape(str(keyword).lower()) + r"(?!\w)", text):
-                    found.append(concept["concept"])
-                    break
-        return found
+        """The concepts the detector finds in the text (the learner's by default)."""
+        return covered(self.text if text is None else text, self.item["concepts"])
 
     def submit(self, text):
         """Keep the text (as plain text: it is never evaluated) and pre-tick the suggested concepts.
@@ -63,54 +81,67 @@ class ExplainPrompt:
         return len(self.ticked), len(self.concepts)
 
     def summary(self):
-        covered, total = self.score
-        return f"{covered} / {total} concepts"
+        covered_, total = self.score
+        return f"{covered_} / {total} concepts"
+
+    def comparison_html(self):
+        """The learner's text and the model answer side by side, the concepts highlighted and numbered."""
+        concepts = self.item["concepts"]
+        legend = "".join(
+            f"<li><span style='background:{MARKS[k % len(MARKS)]};padding:0 4px;border-radius:3px'>{k + 1}</span> "
+            f"{html.escape(c['concept'])}</li>" for k, c in enumerate(concepts)
+        )
+        cell = "flex:1 1 280px;border:1px solid #dadce0;border-radius:4px;padding:6px"
+        return (
+            "<div style='display:flex;gap:8px;flex-wrap:wrap'>"
+            f"<div style='{cell}'><b>Your answer</b><br>{highlight(self.text, concepts)}</div>"
+            f"<div style='{cell}'><b>A model answer</b><br>{highlight(self.item['model_answer'], concepts)}</div>"
+            f"</div><ol style='list-style:none;padding-left:0;margin:4px 0'>{legend}</ol>"
+        )
 
 
-class Explain(ipw.VBox):
+class Explain(ModeView):
     """All of a lesson's explain prompts, one after the other."""
 
+    section = "explain"
+
     def __init__(self, prompts, lesson_id=None, store=None):
-        self.lesson_id = lesson_id
-        self.store = store if store is not None else (default_store() if lesson_id else None)
-        saved = self.store.lesson(lesson_id)["explain"] if self.store is not None and lesson_id else {}
+        super().__init__(lesson_id, store)
+        saved = self.saved()
         self.prompts = []
         self.panels = []
         for item in prompts:
             record = saved.get(item["id"], {})
-            prompt = ExplainPrompt(item, text=record.get("text", ""), ticked=record.get("covered", ()))
+            record = record if isinstance(record, dict) else {}
+            prompt = ExplainPrompt(item, text=str(record.get("text", "")), ticked=record.get("covered", ()) or ())
             self.prompts.append(prompt)
             self.panels.append(self._panel(prompt))
-        super().__init__(self.panels)
+        self.children = self.panels
 
     def _panel(self, prompt):
         item = prompt.item
         title = ipw.HTML(f"<b>Explain in your own words:</b> {md(item['prompt'])}")
-        hint = ipw.HTML()
-        hint_button = ipw.Button(description="Hint")
-        text = ipw.Textarea(
-            value=prompt.text,
-            placeholder="Write a few sentences, as if to a friend...",
-            layout=ipw.Layout(width="100%", height="110px"),
-        )
-        done = ipw.Button(description="Done: show checklist", button_style="primary", layout=ipw.Layout(width="auto"))
-        boxes = [
-            ipw.Checkbox(value=c in prompt.ticked, description=c, indent=False, layout=ipw.Layout(width="auto"))
-            for c in prompt.concepts
-        ]
-        intro = ipw.HTML("<i>Tick each idea you covered. Words in your text pre-tick some; you decide.</i>")
-        checklist = ipw.VBox([intro] + boxes)
-        score = ipw.HTML()
+        hints = HintBox()
+        text = ipw.Textarea(value=prompt.text, placeholder="Write a few sentences, as if to a friend...",
+                            description="Your answer", layout=ipw.Layout(width="100%", height="110px"),
+                            style={"description_width": "initial"})
+        done = button("Submit: compare with a model answer", primary=True)
+        boxes = [ipw.Checkbox(value=c in prompt.ticked, description=c, indent=False, layout=ipw.Layout(width="auto"))
+                 for c in prompt.concepts]
+        intro = ipw.HTML("<i>Tick each idea you covered. The ones found in your text are ticked; you decide.</i>")
+        comparison = ipw.HTML()
+        checklist = ipw.VBox([comparison, intro] + boxes)
+        score = LiveHTML()
         updating = [False]
 
         def show_score():
             if not prompt.submitted:
                 score.value = ""
                 return
-            covered, total = prompt.score
-            everything = covered == total
-            text = f"You covered <b>{prompt.summary()}</b>." + (" All of them." if everything else "")
-            score.value = note(text, "good" if everything else "info")
+            covered_, total = prompt.score
+            everything = covered_ == total
+            message = f"You covered <b>{prompt.summary()}</b>." + (" All of them." if everything else "")
+            score.value = note(message, "good" if everything else "info")
 
         def on_done(_):
             if not text.value.strip():
@@ -123,9 +154,11 @@ class Explain(ipw.VBox):
                     box.value = box.description in prompt.ticked
             finally:
                 updating[0] = False
+            comparison.value = prompt.comparison_html()
             panel.children = before_checklist + [checklist, score]
             show_score()
             self._save(prompt)
+            score.focus()
 
         def on_tick(change):
             if not prompt.submitted or updating[0]:
@@ -134,26 +167,22 @@ class Explain(ipw.VBox):
             show_score()
             self._save(prompt)
 
-        def on_hint(_):
-            hint.value = note("<b>Hint:</b> " + md(item["hint"]), "warn")
-
         for box in boxes:
             box.observe(on_tick, names="value")
         done.on_click(on_done)
-        hint_button.on_click(on_hint)
+        hints.button.on_click(lambda _: hints.show(item["hint"]))
         show_score()
-        before_checklist = [title, text, ipw.HBox([done, hint_button]), hint]
-        # the checklist appears only once the learner has written something
+        if prompt.submitted:
+            comparison.value = prompt.comparison_html()
+        before_checklist = [title, text, ipw.HBox([done, hints.button]), hints]
+        # the checklist and the model answer appear once the learner has written something
         panel = ipw.VBox(before_checklist + ([checklist] if prompt.submitted else []) + [score],
                          layout=ipw.Layout(border="1px solid #dadce0", padding="6px", margin="0 0 8px 0"))
         # handles for tests, which click and type like a learner
         panel.text, panel.done_button, panel.boxes, panel.checklist, panel.score = text, done, boxes, checklist, score
+        panel.comparison = comparison
         return panel
 
     def _save(self, prompt):
-        if self.store is None or not self.lesson_id:
-            return
-        self.store.record(
-            self.lesson_id, "explain", prompt.item["id"],
-            {"text": prompt.text, "covered": list(prompt.ticked), "of": len(prompt.concepts)},
-        )
+        self.save(prompt.item["id"], {"text": prompt.text, "covered": list(prompt.ticked),
+                                      "detected": prompt.suggestions(), "of": len(prompt.concepts)})

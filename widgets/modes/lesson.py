@@ -5,23 +5,25 @@ import time
 
 import ipywidgets as ipw
 
-from ._html import note
 from .cards import RecallCards
 from .challenge import Challenge
 from .cheatsheet import CheatSheet
-from .content import ContentError, load_lesson_content
+from .content import ContentError, diagnostic_items, load_lesson_content
+from .diagnostic import Diagnostic
 from .explain import Explain
+from .markup import note
 from .practice import Practice
-from .progress import Progress
+from .progress import Progress, all_badges_earned
 from .quiz import Quiz
 from .store import default_store
 
-TAB_TITLES = ("Recall cards", "Quiz", "Challenge", "Practice", "Explain", "Cheat sheet", "Progress")
+TAB_TITLES = ("Diagnostic", "Recall cards", "Quiz", "Challenge", "Practice", "Explain", "Cheat sheet", "Progress")
 
 
 def learning_modes(lesson_id, store=None, clock=time.monotonic, rng=None, tick="auto"):
-    """One ``ipw.Tab`` with the lesson's recall cards, quiz, challenge, practice, explain prompts, cheat sheet
-    and progress. A missing or broken content file gives a tab with a clear message, not a traceback."""
+    """One ``ipw.Tab`` with the lesson's diagnostic, recall cards, quiz, challenge, practice, explain prompts,
+    cheat sheet and progress. A missing or broken content file gives a tab with a clear message, not a
+    traceback; so does a progress file that had to be backed up (the Progress tab opens and says so)."""
     try:
         content = load_lesson_content(lesson_id)
     except ContentError as err:
@@ -31,9 +33,11 @@ def learning_modes(lesson_id, store=None, clock=time.monotonic, rng=None, tick="
     store = store if store is not None else default_store()
     title = content.get("title", lesson_id)
     children = [
+        Diagnostic(diagnostic_items(content), content["sections"], lesson_id, store),
         RecallCards(content["cards"], lesson_id, store, rng=rng),
         Quiz(content["quiz"], lesson_id, store),
-        Challenge(content["challenges"], lesson_id, store, clock=clock, tick=tick),
+        Challenge(content["challenges"], lesson_id, store, clock=clock, tick=tick, badge=content["badge"],
+                  course_badge=lambda: all_badges_earned(store)),
         Practice(content["practice"], lesson_id, store),
         Explain(content["explain"], lesson_id, store),
         CheatSheet(content["cheatsheet"], lesson_id, title=f"Cheat sheet: {title}"),

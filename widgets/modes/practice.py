@@ -2,9 +2,10 @@
 
 import ipywidgets as ipw
 
-from ._html import code_block, difficulty_tag, md, note
-from .quiz import check, option_picker, set_options
-from .store import default_store
+from ..accessible import LiveHTML
+from .base import HintBox, ModeView, button
+from .choice import ChoiceQuestion, check
+from .markup import md, note
 
 
 class PracticeProblem:
@@ -55,39 +56,53 @@ class PracticeProblem:
         return self.feedback is not None or self.all_steps_shown
 
 
-class Practice(ipw.VBox):
+class Practice(ModeView):
     """The practice problems as a widget, one at a time."""
 
+    section = "practice"
+
     def __init__(self, problems, lesson_id=None, store=None):
-        self.lesson_id = lesson_id
-        self.store = store if store is not None else (default_store() if lesson_id else None)
+        super().__init__(lesson_id, store)
         self.problems = [PracticeProblem(item) for item in problems]
         self.index = 0
-        self.picker = ipw.ToggleButtons(options=[(f"{k + 1}", k) for k in range(len(problems))], style={"button_width": "48px"})
-        self.problem = ipw.HTML()
-        self.options = option_picker()
-        self.feedback = ipw.HTML()
-        self.steps = ipw.HTML()
-        self.extra = ipw.HTML()
-        self.check_button = ipw.Button(description="Check", button_style="primary")
-        self.step_button = ipw.Button(description="Next step")
-        self.hint_button = ipw.Button(description="Hint")
-        self.mistakes_button = ipw.Button(description="Common mistakes", layout=ipw.Layout(width="auto"))
+        self.picker = ipw.ToggleButtons(options=[(f"{k + 1}", k) for k in range(len(problems))],
+                                        tooltips=[f"Problem {k + 1}" for k in range(len(problems))],
+                                        style={"button_width": "48px"})
+        self.question = ChoiceQuestion()
+        self.feedback = self.status
+        self.steps = LiveHTML()
+        self.hints = HintBox()
+        self.mistakes = LiveHTML()
+        self.check_button = button("Check", primary=True)
+        self.step_button = button("Next step")
+        self.hint_button = self.hints.button
+        self.mistakes_button = button("Common mistakes")
         self.picker.observe(lambda change: self.go_to(change["new"]), names="value")
         self.check_button.on_click(lambda _: self.check())
         self.step_button.on_click(lambda _: self.next_step())
-        self.hint_button.on_click(lambda _: self._extra("hint"))
-        self.mistakes_button.on_click(lambda _: self._extra("mistakes"))
-        buttons = ipw.HBox([self.check_button, self.step_button, self.hint_button, self.mistakes_button])
-        super().__init__([self.picker, self.problem, self.options, buttons, self.feedback, self.steps, self.extra])
+        self.hint_button.on_click(lambda _: self._hint())
+        self.mistakes_button.on_click(lambda _: self._mistakes())
+        self.question.on_enter(self.check)
+        buttons = ipw.HBox([self.check_button, self.step_button, self.hint_button, self.mistakes_button],
+                           layout=ipw.Layout(flex_flow="row wrap"))
+        self.children = [self.picker, self.question, buttons, self.feedback, self.steps, self.hints, self.mistakes]
         self._show()
 
     @property
     def current(self):
         return self.problems[self.index]
 
+    @property
+    def options(self):
+        return self.question.options
+
+    @property
+    def extra(self):
+        """The hint and the common mistakes, as one text (for tests and screen captures)."""
+        return self.hints.text.value + self.mistakes.value
+
     def choose(self, k):
-        self.options.value = k
+        self.question.value = k
 
     def go_to(self, i):
         self.index = i
@@ -96,38 +111,34 @@ class Practice(ipw.VBox):
         self._show()
 
     def check(self):
-        if self.options.value is None:
+        if self.question.value is None:
             self.feedback.value = note("Pick an option first.", "warn")
             return
-        feedback = self.current.answer(self.options.value)
+        feedback = self.current.answer(self.question.value)
         self._save()
         self.feedback.value = feedback.html() + note(f"<b>Quick check:</b> {md(self.current.item['quick_check'])}")
         self._render_steps()
+        self.step_button.focus() if not self.step_button.disabled else self.question.focus()
 
     def next_step(self):
         self.current.next_step()
         if self.current.all_steps_shown:
             self._save()
         self._render_steps()
+        if self.step_button.disabled:
+            self.mistakes_button.focus()
 
-    def _extra(self, which):
-        p = self.current
-        parts = []
-        if which == "hint" or p.hint_shown:
-            parts.append(note("<b>Hint:</b> " + md(p.show_hint()), "warn"))
-        if which == "mistakes" or p.mistakes_shown:
-            items = "".join(f"<li>{md(m)}</li>" for m in p.show_mistakes())
-            parts.append(note(f"<b>Common mistakes</b><ul style='margin:2px 0'>{items}</ul>", "bad"))
-        self.extra.value = "".join(parts)
+    def _hint(self):
+        self.hints.show(self.current.show_hint())
+
+    def _mistakes(self):
+        items = "".join(f"<li>{md(m)}</li>" for m in self.current.show_mistakes())
+        self.mistakes.value = note(f"<b>Common mistakes</b><ul style='margin:2px 0'>{items}</ul>", "bad")
 
     def _save(self):
-        if self.store is None or not self.lesson_id:
-            return
         p = self.current
-        self.store.record(
-            self.lesson_id, "practice", p.item["id"],
-            {"correct": p.feedback.correct if p.feedback else None, "steps_seen": p.steps_shown},
-        )
+        self.save(p.item["id"], {"correct": p.feedback.correct if p.feedback else None,
+                                 "chosen": p.feedback.chosen if p.feedback else None, "steps_seen": p.steps_shown})
 
     def _render_steps(self):
         p = self.current
@@ -142,17 +153,18 @@ class Practice(ipw.VBox):
     def _show(self):
         p = self.current
         item = p.item
-        self.problem.value = (
-            f"{difficulty_tag(item['difficulty'])} Problem {self.index + 1} of {len(self.problems)}"
-            f"<div style='margin-top:6px'>{md(item['problem'])}</div>" + (code_block(item["code"]) if item.get("code") else "")
-        )
-        set_options(self.options, item)
+        self.question.show(item, f"Problem {self.index + 1} of {len(self.problems)}", category=item.get("category"))
         if p.feedback is not None:
-            self.options.value = p.feedback.chosen
+            self.question.value = p.feedback.chosen
             self.feedback.value = p.feedback.html() + note(f"<b>Quick check:</b> {md(item['quick_check'])}")
         else:
             self.feedback.value = ""
-        self.extra.value = ""
-        if p.hint_shown or p.mistakes_shown:
-            self._extra(None)
+        if p.hint_shown:
+            self.hints.show(item["hint"])
+        else:
+            self.hints.clear()
+        if p.mistakes_shown:
+            self._mistakes()
+        else:
+            self.mistakes.value = ""
         self._render_steps()

@@ -6,8 +6,11 @@ from pathlib import Path
 
 import ipywidgets as ipw
 
-from ._html import note
-from .content import ContentError, available_lessons, load_lesson_content
+from .base import button
+from .content import COURSE_BADGE, ContentError, available_lessons, load_lesson_content
+from .markup import note
+from .review import SpacedReview
+from .spaced import Leitner
 from .store import default_store
 
 
@@ -101,8 +104,8 @@ class _TransferBox(ipw.VBox):
         self.store = store
         self.on_change = on_change
         self.path = ipw.Text(value="my_progress.json", description="File:", layout=ipw.Layout(width="320px"))
-        self.export_button = ipw.Button(description="Export")
-        self.import_button = ipw.Button(description="Import")
+        self.export_button = button("Export")
+        self.import_button = button("Import")
         self.upload = ipw.FileUpload(
             accept=".json", multiple=False, description="Upload and import", layout=ipw.Layout(width="auto")
         )
@@ -167,23 +170,62 @@ class Progress(ipw.VBox):
         badges = sum(x.badge for x in everything)
         self.course_html.value = (
             f"<b>Whole course</b> {_bar(done / total if total else 0)} &middot; badges {badges} / {len(everything)}"
+            + (f" &middot; &#127891; <b>{html.escape(COURSE_BADGE)}</b>" if everything and badges == len(everything) else "")
         )
 
 
+def all_badges_earned(store):
+    """True when every lesson with content has its challenge badge (the course badge)."""
+    summaries = course_summaries(store)
+    return bool(summaries) and all(s.badge for s in summaries)
+
+
 class ProgressDashboard(ipw.VBox):
-    """The course overview: a bar per lesson, badges, and export / import of the progress file."""
+    """The course overview: a bar per lesson, badges, what is due for review today (and the review itself),
+    and export / import of the progress file."""
 
     def __init__(self, store=None, lesson_ids=None):
         self.store = store if store is not None else default_store()
         self.lesson_ids = lesson_ids
         self.table = ipw.HTML()
         self.message = ipw.HTML()
-        self.refresh_button = ipw.Button(description="Refresh")
+        self.due_html = ipw.HTML()
+        self.review_button = button("Start today's review", primary=True)
+        self.review_button.on_click(lambda _: self.start_review())
+        self.review_box = ipw.VBox()
+        self.refresh_button = button("Refresh")
         self.refresh_button.on_click(lambda _: self.refresh(reload=True))
         self.transfer = _TransferBox(self.store, self.refresh)
         self.store.observe(self.refresh)
-        super().__init__([self.message, self.table, ipw.HBox([self.refresh_button]), self.transfer])
+        super().__init__([self.message, self.table, self.due_html, ipw.HBox([self.review_button, self.refresh_button]),
+                          self.review_box, self.transfer])
         self.refresh()
+
+    def due(self):
+        """What is due for review today, across lessons."""
+        return Leitner(self.store).due()
+
+    def start_review(self):
+        review = SpacedReview(self.store, on_change=self._recount)
+        self.review_box.children = [review]
+        if review.queue and review.queue[0][0].kind != "cards":
+            review.question.focus()
+        else:
+            (review.reveal_button if review.queue else review.header).focus()
+        return review
+
+    def _recount(self):
+        due = self.due()
+        per_lesson = {}
+        for item in due:
+            per_lesson[item.lesson_id] = per_lesson.get(item.lesson_id, 0) + 1
+        if due:
+            listed = ", ".join(f"{html.escape(lid[:2])}: {n}" for lid, n in sorted(per_lesson.items()))
+            self.due_html.value = f"<b>Due today for review: {len(due)}</b> ({listed})"
+        else:
+            later = Leitner(self.store).next_date()
+            self.due_html.value = "<b>Due today for review: 0</b>" + (f" &middot; next on {later.isoformat()}" if later else "")
+        self.review_button.disabled = not due
 
     @property
     def summaries(self):
@@ -203,8 +245,11 @@ class ProgressDashboard(ipw.VBox):
         summaries = self.summaries
         done, total = sum(s.done for s in summaries), sum(s.total for s in summaries)
         badges = sum(s.badge for s in summaries)
+        course_badge = f" &middot; &#127891; <b>{html.escape(COURSE_BADGE)}</b>" if summaries and badges == len(summaries) else ""
+        self._recount()
         self.table.value = (
             f"<b>Course progress</b> {_bar(done / total if total else 0)} &middot; badges {badges} / {len(summaries)}"
-            f"<table style='margin-top:6px'>{''.join(rows)}</table>"
+            + course_badge
+            + f"<table style='margin-top:6px'>{''.join(rows)}</table>"
             + ("" if rows else note("No lesson content found.", "warn"))
         )

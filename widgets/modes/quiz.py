@@ -1,54 +1,12 @@
-"""Quiz: multiple choice with one right answer; after each answer, why the choice is right or wrong."""
-
-import random
-from dataclasses import dataclass
+"""Quiz: multiple choice with one right answer; after each answer, why the choice is right or wrong; at the
+end, a review of every question with the learner's answer, the right one and why."""
 
 import ipywidgets as ipw
 
-from ._html import difficulty_tag, md, note
-from .store import default_store
-
-
-@dataclass
-class Feedback:
-    """What the learner sees after choosing an option."""
-
-    correct: bool
-    chosen: int
-    right: int
-    chosen_text: str
-    chosen_explanation: str
-    right_text: str
-    right_explanation: str
-
-    def html(self):
-        mark = "&#10003; Right." if self.correct else "&#10007; Not quite."
-        parts = [f"<b>{mark}</b> {md(self.chosen_explanation)}"]
-        if not self.correct:
-            # option texts may end in a full stop: the explanation goes on a line of its own, never after a colon
-            parts.append(f"<b>The answer:</b> {md(self.right_text)}<br><b>Why:</b> {md(self.right_explanation)}")
-        return note("<br>".join(parts), "good" if self.correct else "bad")
-
-
-def right_index(item):
-    return next(k for k, option in enumerate(item["options"]) if option.get("correct") is True)
-
-
-def check(item, chosen):
-    """Feedback for choosing option ``chosen`` (0-based) of a quiz/challenge/practice item."""
-    options = item["options"]
-    if not isinstance(chosen, int) or not 0 <= chosen < len(options):
-        raise ValueError(f"choose an option between 1 and {len(options)}")
-    right = right_index(item)
-    return Feedback(
-        correct=chosen == right,
-        chosen=chosen,
-        right=right,
-        chosen_text=options[chosen]["text"],
-        chosen_explanation=options[chosen]["explanation"],
-        right_text=options[right]["text"],
-        right_explanation=options[right]["explanation"],
-    )
+from ..accessible import LiveHTML
+from .base import ModeView, button
+from .choice import ChoiceQuestion, check, right_index  # noqa: F401  (right_index: also importable from here)
+from .markup import escape, md, note
 
 
 class QuizSession:
@@ -87,91 +45,106 @@ class QuizSession:
         """(right, answered)."""
         return sum(f.correct for f in self.answers.values()), len(self.answers)
 
+    def review(self):
+        """Every question with the learner's answer: (item, Feedback or None when skipped)."""
+        return [(item, self.answers.get(item["id"])) for item in self.questions]
+
     def restart(self):
         self.index = 0
         self.answers = {}
 
 
-def option_picker():
-    return ipw.RadioButtons(options=[], value=None, layout=ipw.Layout(width="auto"), style={"description_width": "0px"})
+def review_html(session):
+    """The end-of-quiz review: each question, the learner's answer, the right one and why."""
+    rows = []
+    for n, (item, feedback) in enumerate(session.review(), start=1):
+        right = next(o for o in item["options"] if o.get("correct") is True)
+        if feedback is None:
+            mine, mark = "<i>not answered</i>", "&#8212;"
+        else:
+            mine = escape(feedback.chosen_text)
+            mark = "&#10003;" if feedback.correct else "&#10007;"
+        why = md(right["explanation"])
+        mistake = "" if feedback is None or feedback.correct else f"<br>Your choice: {md(feedback.chosen_explanation)}"
+        rows.append(
+            f"<li style='margin-bottom:6px'><b>{mark} {md(item['question'])}</b><br>Your answer: {mine}"
+            f"<br>Right answer: {escape(right['text'])}<br>Why: {why}{mistake}</li>"
+        )
+    return f"<b>Review</b><ol style='margin:4px 0'>{''.join(rows)}</ol>"
 
 
-def display_order(item):
-    """The order options are shown in: shuffled, so the right one is not always in the same place, but the
-    same order every time for a given item (seeded by its id), so a learner and a test see the same thing."""
-    order = list(range(len(item["options"])))
-    random.Random(str(item["id"])).shuffle(order)
-    return order
+class Quiz(ModeView):
+    """The quiz as a widget: pick an option, "Check" (or Enter), read the explanations, "Next"."""
 
-
-def set_options(picker, item):
-    """Show an item's options; the picker's value is the option's index in the content file."""
-    picker.options = [(item["options"][k]["text"], k) for k in display_order(item)]
-    picker.value = None
-
-
-class Quiz(ipw.VBox):
-    """The quiz as a widget: pick an option, "Check", read the explanations, "Next"."""
+    section = "quiz"
 
     def __init__(self, questions, lesson_id=None, store=None):
-        self.lesson_id = lesson_id
-        self.store = store if store is not None else (default_store() if lesson_id else None)
+        super().__init__(lesson_id, store)
         self.session = QuizSession(questions)
-        self.score_label = ipw.HTML()
-        self.question = ipw.HTML()
-        self.options = option_picker()
-        self.feedback = ipw.HTML()
-        self.check_button = ipw.Button(description="Check", button_style="primary")
-        self.next_button = ipw.Button(description="Next")
-        self.restart_button = ipw.Button(description="Start over")
+        self.score_label = self.status  # the running score is announced with each result
+        self.question = ChoiceQuestion()
+        self.feedback = LiveHTML()
+        self.check_button = button("Check", primary=True)
+        self.next_button = button("Next")
+        self.restart_button = button("Start over")
         self.check_button.on_click(lambda _: self._check())
         self.next_button.on_click(lambda _: self._next())
         self.restart_button.on_click(lambda _: self._restart())
+        self.question.on_enter(self._check)
+        self.summary = ipw.HTML()
         self.buttons = ipw.HBox([self.check_button, self.next_button, self.restart_button])
-        super().__init__([self.score_label, self.question, self.options, self.feedback, self.buttons])
         self._show_question()
 
+    @property
+    def options(self):
+        return self.question.options
+
     def choose(self, k):
-        """Select option ``k`` (0-based), as a click would."""
-        self.options.value = k
+        """Select option ``k`` (0-based, content order), as a click would."""
+        self.question.value = k
 
     def _check(self):
         if self.session.finished or self.session.current["id"] in self.session.answers:
             return
-        if self.options.value is None:
+        if self.question.value is None:
             self.feedback.value = note("Pick an option first.", "warn")
             return
         item = self.session.current
-        feedback = self.session.answer(self.options.value)
-        if self.store is not None and self.lesson_id:
-            self.store.record(self.lesson_id, "quiz", item["id"], {"chosen": feedback.chosen, "correct": feedback.correct})
+        feedback = self.session.answer(self.question.value)
+        self.save(item["id"], {"chosen": feedback.chosen, "correct": feedback.correct})
+        if not feedback.correct:
+            self.missed(item["id"])
         self.feedback.value = feedback.html()
         self._update()
+        self.next_button.focus()  # Check is now disabled: keep the focus on the next thing to do
 
     def _next(self):
         self.session.next()
         self._show_question()
+        if self.session.finished:
+            self.restart_button.focus()
+        else:
+            self.question.focus()
 
     def _restart(self):
         self.session.restart()
         self._show_question()
+        self.question.focus()
 
     def _show_question(self):
         item = self.session.current
         self.feedback.value = ""
         if item is None:
             right, answered = self.session.score
-            text = f"Quiz done: <b>{right} / {answered}</b> right. <b>Start over</b> to try again."
-            self.question.value = note(text, "good" if right == answered else "info")
-            self.children = [self.score_label, self.question, self.feedback, self.buttons]
+            total = len(self.session.questions)
+            text = f"Quiz done: <b>{right} / {answered}</b> right ({total - answered} skipped)."
+            self.summary.value = note(text + " Read the review below, or <b>Start over</b>.",
+                                      "good" if right == total else "info") + review_html(self.session)
+            self.children = [self.score_label, self.summary, self.buttons]
         else:
             n = self.session.index + 1
-            self.question.value = (
-                f"{difficulty_tag(item['difficulty'])} Question {n} of {len(self.session.questions)}"
-                f"<div style='margin-top:6px'>{md(item['question'])}</div>"
-            )
-            self.children = [self.score_label, self.question, self.options, self.feedback, self.buttons]
-            set_options(self.options, item)
+            self.question.show(item, f"Question {n} of {len(self.session.questions)}")
+            self.children = [self.score_label, self.question, self.buttons, self.feedback]
         self._update()
 
     def _update(self):
@@ -179,5 +152,5 @@ class Quiz(ipw.VBox):
         self.score_label.value = f"Score: <b>{right} / {answered}</b>"
         answered_current = not self.session.finished and self.session.current["id"] in self.session.answers
         self.check_button.disabled = self.session.finished or answered_current
-        self.options.disabled = answered_current
+        self.question.disabled = answered_current
         self.next_button.disabled = self.session.finished

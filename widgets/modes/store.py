@@ -1,29 +1,28 @@
 """Where a learner's progress lives: one JSON file, safe with several kernels open at once.
 
 - Path: ``$FTLAB_PROGRESS`` if set, else ``~/.fine_tuning_lab/progress.json``.
-- Every change is a read-modify-write under a file lock (``fcntl.flock`` on a side ``.lock`` file on POSIX,
-  an exclusive lock file elsewhere): the file is re-read before each write, so two notebooks open at the
-  same time never erase each other's lessons.
+- Every change is a read-modify-write under a file lock (``filelock``, on a side ``.lock`` file): the file is
+  re-read before each write, so two notebooks open at the same time never erase each other's lessons.
 - Writes are atomic: a temp file in the same folder, then ``os.replace``.
-- A corrupt file is renamed to ``progress.corrupt-<time>.json`` and replaced; :attr:`ProgressStore.message`
-  says so, and the widgets show it. Nothing here raises on a bad file or a read-only disk.
+- A file that cannot be read is renamed to ``progress.corrupt-<time>.json`` and replaced; a file read only in
+  part (extra text after the data, answers nested too deeply) is read, and the original kept the same way.
+  :attr:`ProgressStore.message` says so, and the widgets show it. Nothing here raises on a bad file or a
+  read-only disk.
 """
 
 import contextlib
 import copy
-import json
 import os
 import tempfile
 import time
 from pathlib import Path
 
-try:  # POSIX
-    import fcntl
-except ImportError:  # pragma: no cover - Windows
-    fcntl = None
+from filelock import FileLock, Timeout
 
-FORMAT_VERSION = 1
-LESSON_SECTIONS = ("cards", "quiz", "challenges", "practice", "explain")
+from . import progress_file
+from .progress_file import LESSON_SECTIONS, ProgressFileError
+
+LOCK_TIMEOUT = 10.0  # seconds; a kernel holds the lock for one read and one write
 
 
 def default_progress_path():
@@ -33,52 +32,12 @@ def default_progress_path():
     return Path.home() / ".fine_tuning_lab" / "progress.json"
 
 
-def _empty():
-    return {"version": FORMAT_VERSION, "lessons": {}}
-
-
-def _empty_lesson():
-    record = {section: {} for section in LESSON_SECTIONS}
-    record["badge"] = None
-    return record
-
-
-def _check_shape(data):
-    """Return a clean progress dict, or raise ValueError if this is not one of our files."""
-    if not isinstance(data, dict) or not isinstance(data.get("lessons"), dict):
-        raise ValueError("not a Fine-Tuning Lab progress file (no 'lessons' mapping)")
-    clean = _empty()
-    for lesson_id, record in data["lessons"].items():
-        if not isinstance(record, dict):
-            raise ValueError(f"lesson {lesson_id!r} is not a mapping")
-        lesson = _empty_lesson()
-        for section in LESSON_SECTIONS:
-            value = record.get(section, {})
-            if not isinstance(value, dict):
-                raise ValueError(f"lesson {lesson_id!r}: {section} is not a mapping")
-            lesson[section] = value
-        lesson["badge"] = record.get("badge")
-        clean["lessons"][str(lesson_id)] = lesson
-    return clean
-
-
-def merge(base, incoming):
-    """Merge two progress dicts item by item; where both hold the same item, ``incoming`` wins."""
-    out = copy.deepcopy(base)
-    for lesson_id, record in incoming["lessons"].items():
-        lesson = out["lessons"].setdefault(lesson_id, _empty_lesson())
-        for section in LESSON_SECTIONS:
-            lesson[section].update(copy.deepcopy(record.get(section, {})))
-        if record.get("badge"):
-            lesson["badge"] = record["badge"]
-    return out
-
-
 class ProgressStore:
     """The progress file, read and written safely. Widgets call :meth:`record` after every answer.
 
     ``observe(callback)`` registers a function called with the lesson id after each change, so a
-    progress bar in the same kernel updates live.
+    progress bar in the same kernel updates live. ``clock`` (seconds since the epoch) dates badges and the
+    spaced-review schedule; tests inject a fake one.
     """
 
     def __init__(self, path=None, clock=time.time):
@@ -86,7 +45,7 @@ class ProgressStore:
         self.clock = clock
         self.message = ""  # the last thing the learner should know (corrupt file backed up, disk read-only)
         self._observers = []
-        self._data = _empty()
+        self._data = progress_file.empty()
         self.load()
 
     # ---- reading -------------------------------------------------------------------------------------
@@ -98,24 +57,29 @@ class ProgressStore:
 
     def lesson(self, lesson_id):
         """A copy of one lesson's record (empty sections when the lesson was never opened)."""
-        return copy.deepcopy(self._data["lessons"].get(lesson_id, _empty_lesson()))
+        return copy.deepcopy(self._data["lessons"].get(lesson_id, progress_file.empty_lesson()))
 
     def lessons(self):
         return sorted(self._data["lessons"])
 
     def _read(self):
-        if not self.path.exists():
-            return _empty()
         try:
-            text = self.path.read_text(encoding="utf-8")
-            return _check_shape(json.loads(text))
-        except (ValueError, UnicodeDecodeError) as err:  # JSONDecodeError is a ValueError
-            return self._recover(err)
+            raw = self.path.read_bytes()
+        except FileNotFoundError:
+            return progress_file.empty()
         except OSError as err:
             self.message = f"Could not read your progress file {self.path} ({err}); progress is kept in memory."
             return copy.deepcopy(self._data)
+        try:
+            data, notes = progress_file.parse(raw)
+        except ProgressFileError as err:
+            return self._recover(f"Your progress file could not be read: {err}.", progress_file.empty())
+        if notes:
+            return self._recover(f"Your progress file was read, but {'; '.join(notes)}.", data)
+        return data
 
-    def _recover(self, err):
+    def _recover(self, what, data):
+        """Keep the original file as a dated backup and start again from ``data``; say so in :attr:`message`."""
         stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(self.clock()))
         backup = self.path.with_name(f"{self.path.stem}.corrupt-{stamp}{self.path.suffix}")
         n = 1
@@ -124,15 +88,13 @@ class ProgressStore:
             n += 1
         try:
             os.replace(self.path, backup)
-            self.message = (
-                f"Your progress file could not be read ({err}). It was kept as {backup.name} "
-                "and a new, empty one was started."
-            )
         except OSError as move_err:
-            self.message = f"Your progress file could not be read ({err}) nor backed up ({move_err}); starting afresh in memory."
-            return _empty()
-        self._write(_empty())
-        return _empty()
+            self.message = f"{what} It could not be backed up either ({move_err}); carrying on in memory."
+            return data
+        fresh = "what could be read was kept" if data["lessons"] else "a new, empty one was started"
+        self.message = f"{what} The original was kept as {backup.name}, and {fresh}."
+        self._write(data)
+        return data
 
     # ---- writing -------------------------------------------------------------------------------------
     def record(self, lesson_id, section, item_id, value):
@@ -141,14 +103,22 @@ class ProgressStore:
             raise ValueError(f"section must be one of {', '.join(LESSON_SECTIONS)}, not {section!r}")
 
         def change(data):
-            lesson = data["lessons"].setdefault(lesson_id, _empty_lesson())
-            lesson[section][str(item_id)] = value
+            lesson = data["lessons"].setdefault(lesson_id, progress_file.empty_lesson())
+            lesson.setdefault(section, {})[str(item_id)] = value
+
+        self._update(lesson_id, change)
+
+    def forget(self, lesson_id, section, item_id):
+        """Remove one saved item (e.g. a review card that is learned for good)."""
+
+        def change(data):
+            data["lessons"].get(lesson_id, {}).get(section, {}).pop(str(item_id), None)
 
         self._update(lesson_id, change)
 
     def set_badge(self, lesson_id, earned=True):
         def change(data):
-            lesson = data["lessons"].setdefault(lesson_id, _empty_lesson())
+            lesson = data["lessons"].setdefault(lesson_id, progress_file.empty_lesson())
             lesson["badge"] = time.strftime("%Y-%m-%d %H:%M", time.localtime(self.clock())) if earned else None
 
         self._update(lesson_id, change)
@@ -179,7 +149,7 @@ class ProgressStore:
             fd, tmp = tempfile.mkstemp(prefix=".progress-", suffix=".tmp", dir=self.path.parent)
             try:
                 with os.fdopen(fd, "w", encoding="utf-8") as f:
-                    json.dump(data, f, indent=1, sort_keys=True)
+                    f.write(progress_file.dumps(data))
                     f.flush()
                     os.fsync(f.fileno())
                 os.replace(tmp, self.path)
@@ -193,28 +163,27 @@ class ProgressStore:
     def export(self, path):
         """Write all progress to ``path`` (a JSON file you can keep or move to another machine)."""
         path = Path(path)
-        data = self.load()
-        path.write_text(json.dumps(data, indent=1, sort_keys=True), encoding="utf-8")
+        path.write_text(progress_file.dumps(self.load()), encoding="utf-8")
         return path
 
     def import_(self, source, replace=False):
-        """Load progress from a file path or JSON bytes/str; merged into the current progress unless ``replace``.
+        """Load progress from a file path or the file's bytes; merged into the current progress unless ``replace``.
 
-        Raises ValueError with a readable message when the source is not a progress file.
-        """
+        Reads whatever :meth:`export` wrote, also after an editor saved it again (byte-order mark, CRLF, UTF-16).
+        Raises ValueError with a readable message when the source is not a progress file."""
         if isinstance(source, (bytes, bytearray)):
-            text = bytes(source).decode("utf-8", errors="replace")
-        elif isinstance(source, str) and source.lstrip().startswith("{"):
-            text = source
+            raw = bytes(source)
+        elif isinstance(source, str) and source.lstrip("\ufeff \t\r\n").startswith("{"):
+            raw = source.encode("utf-8")
         else:
-            text = Path(source).read_text(encoding="utf-8")
+            raw = Path(source).read_bytes()
         try:
-            incoming = _check_shape(json.loads(text))
-        except ValueError as err:
-            raise ValueError(f"That file is not a progress file: {err}") from None
+            incoming, _ = progress_file.parse(raw)
+        except ProgressFileError as err:
+            raise ValueError(f"That file is not a progress file: {err}.") from None
 
         def change(data):
-            merged = incoming if replace else merge(data, incoming)
+            merged = incoming if replace else progress_file.merge(data, incoming)
             data.clear()
             data.update(merged)
 
@@ -225,53 +194,22 @@ class ProgressStore:
     def observe(self, callback):
         self._observers.append(callback)
 
-    def unobserve(self, callback):
-        with contextlib.suppress(ValueError):
-            self._observers.remove(callback)
-
     # ---- locking -------------------------------------------------------------------------------------
     @contextlib.contextmanager
-    def _locked(self, timeout=10.0):
-        lock_path = self.path.with_name(self.path.name + ".lock")
+    def _locked(self):
+        """Hold the side lock file while reading and writing. Where no lock can be taken (a read-only folder,
+        a lock held for too long), go on without one: the write itself reports any problem."""
+        lock = FileLock(self.path.with_name(self.path.name + ".lock"), timeout=LOCK_TIMEOUT)
         try:
-            lock_path.parent.mkdir(parents=True, exist_ok=True)
-        except OSError:
-            yield  # no writable folder: nothing to lock, writes will report the problem
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            lock.acquire()
+        except (OSError, Timeout):
+            yield
             return
-        if fcntl is not None:
-            try:
-                handle = open(lock_path, "a")
-            except OSError:
-                yield
-                return
-            with handle:
-                fcntl.flock(handle, fcntl.LOCK_EX)
-                try:
-                    yield
-                finally:
-                    fcntl.flock(handle, fcntl.LOCK_UN)
-            return
-        # Fallback: an exclusive lock file; a lock older than `timeout` is left over from a crash and broken.
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                fd = os.open(lock_path, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
-                break
-            except FileExistsError:
-                if time.monotonic() > deadline:
-                    with contextlib.suppress(OSError):
-                        os.unlink(lock_path)
-                    deadline = time.monotonic() + timeout
-                time.sleep(0.02)
-            except OSError:
-                yield
-                return
         try:
             yield
         finally:
-            os.close(fd)
-            with contextlib.suppress(OSError):
-                os.unlink(lock_path)
+            lock.release()
 
 
 _default_store = None

@@ -62,8 +62,9 @@ class Countdown:
         """Freeze the time left (the problem is finished)."""
         self.pause()
 
-    def reset(self):
-        self._used, self._since = 0.0, None
+    def penalize(self, seconds):
+        """Take ``seconds`` off the time left (a hint's price); may expire the countdown."""
+        self._used = min(self.duration, self._used + float(seconds))
 
     def __str__(self):
         left = max(0, math.ceil(self.remaining - 1e-9))  # 2:00 shows until a full second has gone

@@ -6,23 +6,84 @@ cells executed top to bottom without clicks.
 
     runner = BackgroundRunner(job, on_done=show)      # job(progress, stop_event) -> result
     runner.start()                                    # or: runner.run_sync()
+
+Two rules keep a learner's model safe:
+
+- :func:`using` gives one widget at a time the right to read or change a model: a second widget on the same model
+  is refused with a message (never interleaved);
+- ``close()`` stops the job and waits for it, so whatever the job restores in its ``finally`` is restored.
 """
 
+import contextlib
+import html
 import threading
 import traceback
+import weakref
 
 import ipywidgets as ipw
 
-from ..core.training import TrainingError
+from ..core.checks import SettingError
+from ..core.checkpoint import CheckpointError
+
+_users = weakref.WeakKeyDictionary()  # model -> the widget using it now
+_users_lock = threading.Lock()
 
 
 def friendly(error):
     """A one-line message for the learner: our own errors as they are, anything else with its type."""
-    if isinstance(error, TrainingError):
+    if isinstance(error, (SettingError, CheckpointError)):
         return str(error)
     if isinstance(error, (ValueError, TypeError)):
         return f"{type(error).__name__}: {error}"
-    return f"Something went wrong ({type(error).__name__}: {error}). The model is unchanged; try other settings."
+    return f"Something went wrong ({type(error).__name__}: {error}). Try other settings."
+
+
+def _name(owner):
+    return getattr(owner, "display_name", type(owner).__name__)
+
+
+@contextlib.contextmanager
+def using(model, owner):
+    """Hold ``model`` for ``owner`` (a widget) while the block runs; refuse if another widget holds it."""
+    with _users_lock:
+        holder = _users.get(model)
+        if holder is not None and holder is not owner:
+            raise SettingError(f"this model is busy: a {_name(holder)} is using it. Wait until it finishes, or "
+                               "press its Stop button, then try again.")
+        _users[model] = owner
+    try:
+        yield model
+    finally:
+        with _users_lock:
+            if _users.get(model) is owner:
+                del _users[model]
+
+
+def user_of(model):
+    """The widget using ``model`` now, or ``None``."""
+    with _users_lock:
+        return _users.get(model)
+
+
+def message_html(text, colour="#444"):
+    return f'<span style="color:{colour}">{html.escape(text)}</span>'
+
+
+def shown_in(say):
+    """Decorate an observer or a button callback: any error becomes a message (``say(text, colour)``), never a
+    traceback out of the observer."""
+
+    def wrap(callback):
+        def safe(*args, **kwargs):
+            try:
+                return callback(*args, **kwargs)
+            except Exception as error:  # an observer must never raise into the kernel
+                say(friendly(error), "#c0392b")
+                return None
+
+        return safe
+
+    return wrap
 
 
 class BackgroundRunner(ipw.HBox):
@@ -30,13 +91,14 @@ class BackgroundRunner(ipw.HBox):
 
     ``progress(fraction, text="")`` updates the bar; the job should end soon after ``stop_event`` is set.
     ``on_done(result)`` runs after a successful job (in the job's thread) and may return the status message;
-    errors are shown in the status line,
-    never raised into the notebook. A second Start while a job runs is ignored, with a message.
+    errors are shown in the status line, never raised into the notebook. A second Start while a job runs is
+    refused, with a message. ``on_start()`` runs before each job (clear stale results there).
     """
 
-    def __init__(self, job, on_done=None, start_label="Train", start_icon="play"):
+    def __init__(self, job, on_done=None, start_label="Train", start_icon="play", on_start=None):
         self.job = job
         self.on_done = on_done
+        self.on_start = on_start
         self.start_button = ipw.Button(description=start_label, icon=start_icon, button_style="primary")
         self.stop_button = ipw.Button(description="Stop", icon="stop", disabled=True)
         self.bar = ipw.FloatProgress(value=0, min=0, max=1, layout=ipw.Layout(width="200px"))
@@ -48,6 +110,7 @@ class BackgroundRunner(ipw.HBox):
         self._lock = threading.Lock()
         self.result = None
         self.error = None
+        self.traceback = ""
         super().__init__([self.start_button, self.stop_button, self.bar, self.status])
 
     @property
@@ -59,7 +122,7 @@ class BackgroundRunner(ipw.HBox):
         return self._stop
 
     def say(self, text, colour="#444"):
-        self.status.value = f'<span style="color:{colour}">{text}</span>'
+        self.status.value = message_html(text, colour)
 
     def progress(self, fraction, text=""):
         self.bar.value = max(0.0, min(1.0, float(fraction)))
@@ -93,7 +156,9 @@ class BackgroundRunner(ipw.HBox):
             self.start_button.disabled = True
             self.stop_button.disabled = False
             self.say("Running...")
-            return True
+        if self.on_start is not None:
+            self.on_start()
+        return True
 
     def start(self, job=None):
         """Start the job (or ``job``, this once) in a background thread; returns False (and says so) if one is
@@ -123,3 +188,9 @@ class BackgroundRunner(ipw.HBox):
         if self._thread is not None:
             self._thread.join(timeout)
         return self.result
+
+    def close(self):
+        """Stop the job, wait until it has ended (and restored what it restores), then close the widget."""
+        self._stop.set()
+        self.wait()
+        super().close()

@@ -10,9 +10,12 @@ import ipywidgets as ipw
 import plotly.graph_objects as go
 from torch import nn
 
-from ..core import params
-from ..core import zoo
+from ..accessible import PressedToggle
+from ..core import freezing, params, zoo
+from ..core.checks import SettingError
 from ..figures.freezing import freeze_figure, update_freeze_figure
+from .background import user_of
+from .inputs import code_view
 
 DEPTH_LABELS = {1: "blocks", 2: "sub-blocks", 3: "sub-sub-blocks"}
 MAX_TOGGLES = 80
@@ -29,6 +32,8 @@ class FreezeExplorer(ipw.VBox):
         explorer.presets["head_only"].click()        # freeze all but the head
         explorer.counts.trainable                    # what would train now
     """
+
+    display_name = "FreezeExplorer"
 
     def __init__(self, model, depth=None, num_classes=10):
         if isinstance(model, str):
@@ -102,38 +107,64 @@ class FreezeExplorer(ipw.VBox):
 
     # --- actions (the buttons call these; so can code) -------------------------------------------------------
 
+    def _busy(self):
+        """A message when another widget is training this model right now (its flags must not change under it)."""
+        holder = user_of(self.model)
+        if holder is None or holder is self:
+            return ""
+        return (f"A {getattr(holder, 'display_name', type(holder).__name__)} is using this model right now; "
+                "wait until it finishes (or press its Stop), then change what is frozen.")
+
+    def _say_busy(self):
+        self.message.value = f"<span style='color:#b00020'>&#9888; {html.escape(self._busy())}</span>"
+
     def freeze_all(self):
-        params.freeze(self.model)
+        if self._busy():
+            self._say_busy()
+            return
+        freezing.freeze(self.model)
         self.refresh("Everything is frozen.")
 
     def unfreeze_all(self):
-        params.unfreeze(self.model)
+        if self._busy():
+            self._say_busy()
+            return
+        freezing.unfreeze(self.model)
         self.refresh("Everything trains.")
 
     def train_head_only(self):
+        if self._busy():
+            self._say_busy()
+            return
         if self._head is None:
             self.refresh(error="This model has no nn.Linear head to train.")
             return
-        params.freeze(self.model)
-        params.unfreeze(self.model, self._head)
+        freezing.freeze(self.model)
+        freezing.unfreeze(self.model, self._head)
         self.refresh(f"Only the head ({self._head}) trains.")
 
     def unfreeze_last(self, n):
+        if self._busy():
+            self._say_busy()
+            return
         names = list(self.toggles)
         if not isinstance(n, int) or not 1 <= n <= len(names):
             self.refresh(error=f"N must be between 1 and {len(names)} (the blocks shown), got {n!r}.")
             return
-        params.freeze(self.model)
-        params.unfreeze(self.model, *names[-n:])
+        freezing.freeze(self.model)
+        freezing.unfreeze(self.model, *names[-n:])
         self.refresh(f"The last {n} block(s) train: {', '.join(names[-n:])}.")
 
     def replace_head(self, num_classes):
+        if self._busy():
+            self._say_busy()
+            return
         if self._head is None:
             self.refresh(error="This model has no nn.Linear layer to replace.")
             return
         try:
             zoo.replace_head(self.model, num_classes)
-        except ValueError as error:
+        except SettingError as error:
             self.refresh(error=str(error))
             return
         self._head_lines = ["from torch import nn", zoo.head_code(self.model, num_classes)]
@@ -150,7 +181,7 @@ class FreezeExplorer(ipw.VBox):
         self._sizes = [sum(p.numel() for p in ps) for _, ps in self._blocks]
         self.toggles = {}
         for name, _ in self._blocks:
-            toggle = ipw.ToggleButton(description=name, layout=ipw.Layout(width="auto"))
+            toggle = PressedToggle(description=name, layout=ipw.Layout(width="auto"))  # aria-pressed: state by more than colour
             toggle.observe(self._on_toggle, names="value")
             self.toggles[name] = toggle
         self.toggle_box.children = tuple(self.toggles.values())
@@ -167,8 +198,20 @@ class FreezeExplorer(ipw.VBox):
         if self._syncing:
             return
         name = change["owner"].description
-        (params.freeze if change["new"] else params.unfreeze)(self.model, name)
-        self.refresh(f"{name} {'frozen' if change['new'] else 'trains'}.")
+        if self._busy():  # put the toggle back; the model's flags belong to the other widget's run just now
+            self._syncing = True
+            try:
+                change["owner"].value = change["old"]
+            finally:
+                self._syncing = False
+            self._say_busy()
+            return
+        (freezing.freeze if change["new"] else freezing.unfreeze)(self.model, name)
+        shared = sorted({other for n, others in freezing.shared_names(self.model).items()
+                         if n == name or n.startswith(name + ".") for other in others
+                         if other != name and not other.startswith(name + ".")})
+        also = f" Its weights are shared with {', '.join(shared)}, so those changed too." if shared else ""
+        self.refresh(f"{name} {'frozen' if change['new'] else 'trains'}.{also}")
 
     def refresh(self, note="", error=""):
         """Read the model's state and update toggles, counts, chart and code (after changing the model by hand too)."""
@@ -192,7 +235,7 @@ class FreezeExplorer(ipw.VBox):
 
         update_freeze_figure(self.figure, rows)
         self.summary.value = self._summary_html()
-        self.code.value = f"<pre style='font-size:12px'>{html.escape(self.code_text())}</pre>"
+        self.code.value = code_view(self.code_text())
         if error:
             self.message.value = f"<span style='color:#b00020'>&#9888; {html.escape(error)}</span>"
         else:

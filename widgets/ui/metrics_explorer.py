@@ -8,11 +8,15 @@ runs can be compared. ``run(wait=True, **settings)`` trains in the calling threa
 import html
 
 import ipywidgets as ipw
-import torch
 
-from ..core.training import Trainer, check_steps
+from ..core import checks
+from ..core.course import course_model, validation_task
+from ..core.freezing import freeze
+from ..core.model import BACKBONE_BLOCKS
+from ..core.training import Trainer
 from ..figures import training as figs
 from .background import BackgroundRunner
+from .inputs import whole_box
 
 #: remedy -> (label in the widget, what it does)
 REMEDIES = {
@@ -24,32 +28,21 @@ REMEDIES = {
 MAX_RUNS_SHOWN = 4
 
 
-def digits_task(n_per_class, val_per_class=30):
-    """Few-shot Digits-M: ``n_per_class`` training images per digit and a separate validation set."""
-    from ..core.data import target_validation_task
-
-    return target_validation_task(n_per_class=n_per_class, val_per_class=val_per_class)
-
-
-def course_model(seed=0):
-    from ..core.checkpoint import load_course_model
-
-    torch.manual_seed(seed)
-    return load_course_model(num_classes=10)
-
-
 class MetricsExplorer(ipw.VBox):
     """Training vs validation accuracy, live; remedies as check boxes; every run kept for comparison."""
 
+    display_name = "MetricsExplorer"
+
     def __init__(self, n_per_class=20, steps=100, lr=1e-3, seed=0, model_factory=None, task=None):
-        self.model_factory = model_factory or (lambda: course_model(seed))
-        self.task = task or digits_task
+        self.lr = checks.rate(lr)
+        steps = checks.steps(steps)
+        self.model_factory = model_factory or (lambda: course_model(seed=seed))
+        self.task = task or validation_task
         self.seed = seed
         self.runs = {}
         self.result = None
-        self.n_per_class = ipw.IntSlider(value=n_per_class, min=2, max=57, description="images/class")
+        self.n_per_class = whole_box("images per class", n_per_class, 2, 57)
         self.steps = ipw.IntText(value=steps, description="steps", layout=ipw.Layout(width="160px"))
-        self.lr = lr
         self.remedies = {key: ipw.Checkbox(value=False, description=label, indent=False,
                                            layout=ipw.Layout(width="170px"))
                          for key, (label, _) in REMEDIES.items()}
@@ -70,9 +63,10 @@ class MetricsExplorer(ipw.VBox):
                     **{key: box.value for key, box in self.remedies.items()}}
         unknown = set(overrides) - set(settings)
         if unknown:
-            raise ValueError(f"unknown setting {sorted(unknown)[0]!r}; settings are: {', '.join(settings)}")
+            raise checks.SettingError(f"unknown setting {sorted(unknown)[0]!r}; settings are: {', '.join(settings)}.")
         settings.update(overrides)
-        settings["steps"] = check_steps(settings["steps"])
+        settings["steps"] = checks.steps(settings["steps"])
+        settings["n_per_class"] = checks.whole(settings["n_per_class"], "n_per_class", 2, 57)
         return settings
 
     def _job(self, progress, stop, overrides=None):
@@ -80,9 +74,7 @@ class MetricsExplorer(ipw.VBox):
         train, val = self.task(settings["n_per_class"])
         model = self.model_factory()
         if settings["freeze"]:
-            for name in ("conv1", "conv2", "conv3"):
-                for p in getattr(model, name).parameters():
-                    p.requires_grad_(False)
+            freeze(model, *BACKBONE_BLOCKS)
         trainer = Trainer(model, train, val, lr=1e-2 if settings["freeze"] else self.lr, seed=self.seed,
                           augment=bool(settings["augment"]),
                           optimizer="adamw" if settings["weight_decay"] else "adam",
@@ -113,11 +105,13 @@ class MetricsExplorer(ipw.VBox):
         return html.escape(f"{label}: {history.message}")
 
     def summary(self):
-        """Per run: final training and validation accuracy, their gap, the best validation accuracy, steps."""
+        """Per run, for the model each run LEFT (after early stopping: the restored best one): training and
+        validation accuracy, their gap; and the best validation accuracy seen, the steps, the seconds."""
         rows = {}
         for label, h in self.runs.items():
-            rows[label] = {"train": h.train_acc[-1], "val": h.val_acc[-1], "gap": h.train_acc[-1] - h.val_acc[-1],
-                           "best_val": max(h.val_acc), "steps": len(h.loss), "seconds": h.seconds}
+            train, val = h.final["train_acc"], h.final["val_acc"]
+            rows[label] = {"train": train, "val": val, "gap": train - val, "best_val": max(h.val_acc),
+                           "steps": len(h.loss), "seconds": h.seconds}
         return rows
 
     def table_html(self):
@@ -138,3 +132,10 @@ class MetricsExplorer(ipw.VBox):
             return self.result if self.runner.error is None else None
         self.runner.start(job)
         return None
+
+    def close(self):
+        """Stop a running job and wait for it, then close the widget."""
+        runner = getattr(self, "runner", None)  # None when the constructor refused its arguments
+        if runner is not None:
+            runner.close()
+        super().close()

@@ -5,20 +5,36 @@ from pathlib import Path
 
 import ipywidgets as ipw
 
-from ..core.recipe import RECIPE_ARCHITECTURES, SCHEDULES, Recipe, recipe_code
+from ..core import checks
+from ..core.recipe import RECIPE_ARCHITECTURES, Recipe, recipe_code
+from ..core.schedules import SCHEDULES
+from .background import friendly
+from .inputs import code_view, rate_box, whole_box
+
+
+def _number(text):
+    """Typed text as a number when it is one; otherwise the text, for the recipe's checks to name."""
+    try:
+        return float(text)
+    except (TypeError, ValueError):
+        return text
 
 
 class RecipeBuilder(ipw.VBox):
     """Controls on the left, the generated script below; every change rewrites the script at once."""
 
     def __init__(self, recipe=Recipe(), save_as="my_finetune.py"):
+        problems = recipe.problems()
+        if problems:
+            raise checks.SettingError(" ".join(problems))
         self.model = ipw.Dropdown(options=list(RECIPE_ARCHITECTURES), value=recipe.model, description="model")
         self.num_classes = ipw.BoundedIntText(value=recipe.num_classes, min=1, max=100_000, description="classes")
-        self.unfreeze_last = ipw.IntSlider(value=recipe.unfreeze_last, min=0, description="unfreeze last")
-        self.head_lr = ipw.FloatLogSlider(value=recipe.head_lr, base=10, min=-6, max=0, description="head LR")
-        self.backbone_lr = ipw.FloatLogSlider(value=recipe.backbone_lr, base=10, min=-6, max=0, description="backbone LR")
+        blocks = len(RECIPE_ARCHITECTURES[recipe.model].blocks)
+        self.unfreeze_last = whole_box("unfreeze last", recipe.unfreeze_last, 0, blocks)
+        self.head_lr = rate_box("head LR", recipe.head_lr)
+        self.backbone_lr = rate_box("backbone LR", recipe.backbone_lr)
         self.schedule = ipw.Dropdown(options=list(SCHEDULES), value=recipe.schedule, description="schedule")
-        self.epochs = ipw.IntSlider(value=recipe.epochs, min=1, max=100, description="epochs")
+        self.epochs = whole_box("epochs", recipe.epochs, 1, 100)
         self.augment = ipw.Checkbox(value=recipe.augment, description="augment")
         self.save_path = ipw.Text(value=save_as, description="save as")
         self.save_button = ipw.Button(description="Save script", icon="download")
@@ -48,8 +64,8 @@ class RecipeBuilder(ipw.VBox):
             model=self.model.value,
             num_classes=self.num_classes.value,
             unfreeze_last=self.unfreeze_last.value,
-            head_lr=self.head_lr.value,
-            backbone_lr=self.backbone_lr.value,
+            head_lr=_number(self.head_lr.value),
+            backbone_lr=_number(self.backbone_lr.value),
             schedule=self.schedule.value,
             epochs=self.epochs.value,
             augment=self.augment.value,
@@ -65,9 +81,14 @@ class RecipeBuilder(ipw.VBox):
         self.unfreeze_last.max = len(RECIPE_ARCHITECTURES[self.model.value].blocks)
 
     def _on_change(self, change):
-        if change["owner"] is self.model:
-            self._sync_block_count()  # clamps unfreeze_last, which calls back here once more
-        self._render()
+        try:
+            if change["owner"] is self.model:
+                self._sync_block_count()  # clamps unfreeze_last, which calls back here once more
+            self._render()
+        except Exception as error:  # a value set from code (NaN on a slider ...) is a message, not a traceback
+            self.code = ""
+            self.code_view.value = ""
+            self.message.value = f"⚠ {html.escape(friendly(error))}"
 
     def _on_save(self, _button):
         if not self.code:
@@ -90,7 +111,4 @@ class RecipeBuilder(ipw.VBox):
             return
         self.code = recipe_code(recipe)
         self.message.value = "<br>".join(f"💡 {html.escape(tip)}" for tip in recipe.advice())
-        self.code_view.value = (
-            "<pre style='font-size: 12px; line-height: 1.3; max-height: 420px; overflow: auto'>"
-            f"{html.escape(self.code)}</pre>"
-        )
+        self.code_view.value = code_view(self.code, max_height=420)

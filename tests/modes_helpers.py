@@ -1,0 +1,21 @@
+"""Shared by the learning-mode tests: a clock tests move by hand, and the wrong option of an item."""
+
+
+class FakeClock:
+    """Seconds that pass only when a test says so. ``days`` moves a whole number of days."""
+
+    def __init__(self, now=1_700_000_000.0):
+        self.now = now
+
+    def __call__(self):
+        return self.now
+
+    def advance(self, seconds):
+        self.now += seconds
+
+    def days(self, n):
+        self.now += 86400 * n
+
+
+def wrong_index(item):
+    return next(k for k, o in enumerate(item["options"]) if not o["correct"])

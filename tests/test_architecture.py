@@ -1,0 +1,160 @@
+"""The package's shape, checked: one-way imports, no borrowed private names, one place that freezes, thin lessons.
+
+These read the source (``ast``) rather than run it, so they hold for every code path, function-level imports
+included.
+"""
+
+import ast
+import json
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGE = ROOT / "widgets"
+MODULES = {
+    ".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__"): path
+    for path in sorted(PACKAGE.rglob("*.py"))
+}
+MAX_LINES = 350
+
+
+def _tree(name):
+    return ast.parse(MODULES[name].read_text(encoding="utf-8"), filename=str(MODULES[name]))
+
+
+def _package_of(name):
+    return name if MODULES[name].name == "__init__.py" else name.rpartition(".")[0]
+
+
+def _imports(name):
+    """``{imported widgets module: [(line, bound alias or None, imported names)]}`` for every import in ``name``."""
+    found = {}
+    for node in ast.walk(_tree(name)):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name.split(".")[0] == "widgets":
+                    found.setdefault(alias.name, []).append((node.lineno, alias.asname, []))
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = _package_of(name).split(".")
+                base = base[: len(base) - (node.level - 1)]
+                target = ".".join(base + ([node.module] if node.module else []))
+            else:
+                target = node.module or ""
+            if target.split(".")[0] != "widgets":
+                continue
+            for alias in node.names:
+                child = f"{target}.{alias.name}"
+                if child in MODULES:  # from . import checks: the module itself
+                    found.setdefault(child, []).append((node.lineno, alias.asname or alias.name, []))
+                else:
+                    found.setdefault(target, []).append((node.lineno, None, [alias.name]))
+    return found
+
+
+def _graph():
+    return {name: {t for t in _imports(name) if t in MODULES and t != name} for name in MODULES}
+
+
+def test_there_is_no_import_cycle_among_the_packages_modules():
+    graph = _graph()
+    state, stack, cycles = {}, [], []
+
+    def visit(node):
+        state[node] = "open"
+        stack.append(node)
+        for nxt in sorted(graph[node]):
+            if state.get(nxt) == "open":
+                cycles.append(stack[stack.index(nxt):] + [nxt])
+            elif nxt not in state:
+                visit(nxt)
+        stack.pop()
+        state[node] = "done"
+
+    for name in sorted(graph):
+        if name not in state:
+            visit(name)
+    assert cycles == [], "import cycles: " + "; ".join(" -> ".join(c) for c in cycles)
+
+
+def test_core_never_imports_figures_ui_or_modes_and_figures_never_import_ui():
+    for name, targets in _graph().items():
+        if name.startswith("widgets.core"):
+            assert not [t for t in targets if t.startswith(("widgets.ui", "widgets.figures", "widgets.modes"))], name
+        if name.startswith("widgets.figures"):
+            assert not [t for t in targets if t.startswith(("widgets.ui", "widgets.modes"))], name
+
+
+def _private_names_defined(name):
+    """Functions, classes, methods and ``self._x`` attributes whose names start with one underscore."""
+    names = set()
+    for node in ast.walk(_tree(name)):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store):
+            names.add(node.attr)
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            names.add(node.id)
+    return {n for n in names if n.startswith("_") and not n.startswith("__")}
+
+
+def test_no_module_uses_another_modules_private_names():
+    defined = {name: _private_names_defined(name) for name in MODULES}
+    problems = []
+    for name in MODULES:
+        others = set().union(*(names for other, names in defined.items() if other != name)) - defined[name]
+        for target, uses in _imports(name).items():
+            for line, _, imported in uses:
+                problems += [f"{name}:{line} imports {target}.{n}" for n in imported
+                             if n.startswith("_") and not n.startswith("__")]
+        for node in ast.walk(_tree(name)):
+            if (isinstance(node, ast.Attribute) and node.attr in others
+                    and not (isinstance(node.value, ast.Name) and node.value.id in ("self", "cls"))):
+                problems.append(f"{name}:{node.lineno} uses .{node.attr}")
+    assert problems == []
+
+
+def _writes_requires_grad(name):
+    lines = []
+    for node in ast.walk(_tree(name)):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "requires_grad_":
+            lines.append(node.lineno)
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AugAssign) else []
+        lines += [t.lineno for t in targets if isinstance(t, ast.Attribute) and t.attr == "requires_grad"]
+    return lines
+
+
+def test_only_the_freezing_module_writes_requires_grad():
+    writers = {name for name in MODULES if _writes_requires_grad(name)}
+    assert writers - {"widgets.core.keras_side"} == {"widgets.core.freezing"}
+
+
+def test_one_freezing_api():
+    defining = {name for name in MODULES for node in ast.walk(_tree(name))
+                if isinstance(node, ast.FunctionDef) and node.name in ("freeze", "unfreeze", "freeze_batchnorm")}
+    assert defining == {"widgets.core.freezing"}
+
+
+@pytest.mark.parametrize("name", sorted(n for n in MODULES if MODULES[n].name != "__init__.py"))
+def test_no_module_is_longer_than_a_reader_can_hold(name):
+    lines = len(MODULES[name].read_text(encoding="utf-8").splitlines())
+    assert lines <= MAX_LINES, f"{name} has {lines} lines: split it by idea"
+
+
+def _notebook_code(path):
+    notebook = json.loads(path.read_text(encoding="utf-8"))
+    return [("".join(c["source"]), i) for i, c in enumerate(notebook["cells"]) if c["cell_type"] == "code"]
+
+
+@pytest.mark.parametrize("lesson", sorted((ROOT / "course").glob("*.ipynb")), ids=lambda p: p.stem)
+def test_lessons_import_only_widgets(lesson):
+    for code, index in _notebook_code(lesson):
+        tree = ast.parse("\n".join(line for line in code.splitlines() if not line.lstrip().startswith(("%", "!"))))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("widgets"):
+                assert node.module == "widgets", f"cell {index}: from {node.module} import ..."
+            if isinstance(node, ast.Import):
+                assert all(a.name == "widgets" or not a.name.startswith("widgets") for a in node.names), f"cell {index}"
+        assert "widgets.core" not in code and "widgets.ui" not in code and "widgets.modes" not in code, f"cell {index}"
+        assert "widgets.figures" not in code, f"cell {index}"

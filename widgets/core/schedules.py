@@ -1,0 +1,192 @@
+"""Learning-rate schedules: one table, read by the Trainer, the ScheduleExplorer, the recipe builder and the Keras side.
+
+Each :class:`Schedule` says what it does, its options (with defaults), how to build the ``torch.optim.lr_scheduler``
+for a run, the line that builds it in a plain PyTorch script, and its Keras spelling where Keras has the same
+schedule built in. A new schedule is one new entry in :data:`SCHEDULES`.
+
+    schedule_curve("cosine", steps=60, lr=3e-3)      # the rate at each step, without training
+    build_scheduler(optimizer, {"name": "step", "gamma": 0.5}, steps=100)
+"""
+
+from dataclasses import dataclass
+from typing import Callable, Optional
+
+import torch
+from torch import nn
+
+from . import checks
+
+sched = torch.optim.lr_scheduler
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """One schedule. ``options``: name -> default (``None``: set from the length of the run).
+
+    ``make(optimizer, steps, options)`` builds the scheduler, stepped after every batch of a ``steps``-batch run;
+    ``torch_line(options, steps)`` writes that call for a script (``steps`` is an expression such as ``EPOCHS``);
+    ``keras_line(lr, options, steps)`` the Keras schedule with the same rate at every step, or ``None``.
+    """
+
+    name: str
+    summary: str
+    options: dict
+    make: Callable
+    torch_line: Callable
+    keras_line: Optional[Callable] = None
+
+
+def _every(options, steps):
+    return checks.whole(options["step_size"] or max(1, steps // 3), "step_size")
+
+
+def _decay_steps(options, steps):
+    return checks.whole(options["decay_steps"] or steps, "decay_steps")
+
+
+def _warmup(options, steps):
+    return checks.whole(options["warmup_steps"] or max(1, steps // 10), "warmup_steps")
+
+
+def _gamma(options):
+    return checks.fraction(options["gamma"], "gamma")
+
+
+def _decay_rate(options):
+    return checks.fraction(options["decay_rate"], "decay_rate")
+
+
+def _eta_min(options):
+    return checks.at_least_zero(options["eta_min"], "eta_min")
+
+
+def _pct_start(options, steps):
+    pct = checks.fraction(options["pct_start"], "pct_start", high=0.99)
+    if pct * (steps + 1) < 2:  # OneCycleLR's warm-up must last at least one step (else it divides by zero)
+        raise checks.SettingError(
+            f"one-cycle over {steps} steps needs pct_start of at least {2 / (steps + 1):.2g}, so that its warm-up "
+            f"lasts a whole step; got {pct:g}. Train for more steps or raise pct_start."
+        )
+    return pct
+
+
+def _step_keras(lr, o, steps):
+    size = _every(o, steps)
+    gamma = _gamma(o)
+    bounds = list(range(size - 1, steps, size))  # Keras keeps values[i] up to and including boundaries[i]
+    values = [lr * gamma**i for i in range(len(bounds) + 1)]
+    return (f"keras.optimizers.schedules.PiecewiseConstantDecay(\n    boundaries={bounds},\n"
+            f"    values=[{', '.join(f'{v:.4g}' for v in values)}])")
+
+
+SCHEDULES = {
+    s.name: s
+    for s in (
+        Schedule(
+            "constant", "the same rate at every step", {},
+            make=lambda optimizer, steps, o: sched.LambdaLR(optimizer, lambda step: 1.0),
+            torch_line=lambda o, steps: None,
+            keras_line=lambda lr, o, steps: f"{lr:g}",
+        ),
+        Schedule(
+            "step", "multiply the rate by gamma every step_size steps (default: a third of the run)",
+            {"step_size": None, "gamma": 0.1},
+            make=lambda optimizer, steps, o: sched.StepLR(optimizer, step_size=_every(o, steps), gamma=_gamma(o)),
+            torch_line=lambda o, steps: (f"torch.optim.lr_scheduler.StepLR(optimizer, step_size="
+                                         f"{o['step_size'] or f'max(1, {steps} // 3)'}, gamma={_gamma(o):g})"),
+            keras_line=_step_keras,
+        ),
+        Schedule(
+            "exponential", "smooth decay: lr * decay_rate ** (step / decay_steps), as Keras' ExponentialDecay "
+            "(default: down to lr * decay_rate at the last step)",
+            {"decay_steps": None, "decay_rate": 0.1},
+            make=lambda optimizer, steps, o: sched.ExponentialLR(
+                optimizer, gamma=_decay_rate(o) ** (1.0 / _decay_steps(o, steps))),
+            torch_line=lambda o, steps: (f"torch.optim.lr_scheduler.ExponentialLR(optimizer, gamma={_decay_rate(o):g} "
+                                         f"** (1 / {o['decay_steps'] or steps}))"),
+            keras_line=lambda lr, o, steps: (
+                f"keras.optimizers.schedules.ExponentialDecay(\n    initial_learning_rate={lr:g}, "
+                f"decay_steps={_decay_steps(o, steps)}, decay_rate={_decay_rate(o):g})"),
+        ),
+        Schedule(
+            "cosine", "half a cosine from the rate down to eta_min at the last step", {"eta_min": 0.0},
+            make=lambda optimizer, steps, o: sched.CosineAnnealingLR(optimizer, T_max=steps, eta_min=_eta_min(o)),
+            torch_line=lambda o, steps: (f"torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max={steps}"
+                                         + (f", eta_min={_eta_min(o):g})" if _eta_min(o) else ")")),
+            keras_line=lambda lr, o, steps: (
+                f"keras.optimizers.schedules.CosineDecay(\n    initial_learning_rate={lr:g}, decay_steps={steps}, "
+                f"alpha={_eta_min(o) / lr:g})"),
+        ),
+        Schedule(
+            "onecycle", "RISES first: warm up to the rate for pct_start of the run, then anneal to almost 0",
+            {"pct_start": 0.3},
+            # one step more than the run, so that stepping after the last batch stays inside the cycle
+            make=lambda optimizer, steps, o: sched.OneCycleLR(
+                optimizer, max_lr=[g["lr"] for g in optimizer.param_groups], total_steps=steps + 1,
+                pct_start=_pct_start(o, steps)),
+            torch_line=lambda o, steps: (f"torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=[g['lr'] for g in "
+                                         f"optimizer.param_groups], total_steps={steps} + 1, "
+                                         f"pct_start={o['pct_start']:g})"),
+        ),
+        Schedule(
+            "warmup", "RISES first: grow linearly from a tenth of the rate over warmup_steps, then hold it",
+            {"warmup_steps": None},
+            make=lambda optimizer, steps, o: sched.LambdaLR(
+                optimizer, lambda step, w=_warmup(o, steps): min(1.0, 0.1 + 0.9 * step / w)),
+            torch_line=lambda o, steps: (f"torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: "
+                                         f"min(1.0, 0.1 + 0.9 * step / {o['warmup_steps'] or f'max(1, {steps} // 10)'}))"),
+        ),
+    )
+}
+
+
+def spec(schedule):
+    """``(name, options with defaults filled in)`` from ``None``, a name, or ``{"name": ..., **options}``."""
+    if schedule is None:
+        return "constant", {}
+    if isinstance(schedule, str):
+        name, options = schedule, {}
+    elif isinstance(schedule, dict) and "name" in schedule:
+        name, options = schedule["name"], {k: v for k, v in schedule.items() if k != "name"}
+    else:
+        raise checks.SettingError(f"a schedule is a name such as 'cosine' or a dict with a 'name'; got {schedule!r}.")
+    checks.choice(name, "schedule", list(SCHEDULES))
+    defaults = SCHEDULES[name].options
+    for option in options:
+        if option not in defaults:
+            raise checks.SettingError(
+                f"schedule {name!r} has no option {option!r} (its options: {', '.join(defaults) or 'none'}).")
+    return name, {**defaults, **options}
+
+
+def build_scheduler(optimizer, schedule, steps):
+    """The ``torch.optim.lr_scheduler`` for ``steps`` optimizer steps (call ``.step()`` after each one)."""
+    name, options = spec(schedule)
+    return SCHEDULES[name].make(optimizer, checks.steps(steps), options)
+
+
+def schedule_curve(schedule, steps, lr=1e-3):
+    """The rate used at each of ``steps`` steps under ``schedule``: exactly what ``Trainer.fit`` would use."""
+    lr = checks.rate(lr)
+    steps = checks.steps(steps)
+    optimizer = torch.optim.SGD([nn.Parameter(torch.zeros(1))], lr=lr)
+    scheduler = build_scheduler(optimizer, schedule, steps)
+    curve = []
+    for _ in range(steps):
+        curve.append(optimizer.param_groups[0]["lr"])
+        optimizer.step()
+        scheduler.step()
+    return curve
+
+
+def torch_line(schedule, steps="EPOCHS"):
+    """The line that builds ``schedule`` in a plain PyTorch script (``None`` for a constant rate)."""
+    name, options = spec(schedule)
+    return SCHEDULES[name].torch_line(options, steps)
+
+
+def keras_line(schedule, lr, steps):
+    """Keras' spelling of ``schedule`` with the same rate at every step, or ``None`` when Keras has none built in."""
+    name, options = spec(schedule)
+    make = SCHEDULES[name].keras_line
+    return None if make is None else make(checks.rate(lr), options, checks.steps(steps))

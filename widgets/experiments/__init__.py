@@ -1,0 +1,42 @@
+"""The course's experiments: every empirical claim a lesson or a content item makes is measured here.
+
+Each claim in ``course/claims.yaml`` names a function of this package that runs its experiment on several seeds
+and returns :class:`Evidence`: whether the claim holds on this run, the numbers per seed, and one line that says
+it with the mean and the spread. The lessons call the same functions to show their numbers, and the tests
+(``pytest -m claims``) call them to check every claim. Experiments share their runs through small caches, so a
+claim that reads the same runs as another costs nothing more.
+"""
+
+import statistics
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Evidence:
+    """What an experiment found. ``values``: name -> one number per seed. ``holds``: the claim is true here."""
+
+    holds: bool
+    values: dict = field(default_factory=dict)
+    summary: str = ""
+    seeds: tuple = ()
+
+    def __bool__(self):
+        return self.holds
+
+
+def mean(values):
+    return statistics.fmean(values)
+
+
+def spread(values):
+    """Half the range (max - min) / 2: with 3 to 5 seeds, more honest than a standard deviation."""
+    return (max(values) - min(values)) / 2 if values else 0.0
+
+
+def pct(values):
+    """``"55.0% ± 2.1"``: the mean and the spread of accuracies, in percent and points."""
+    return f"{100 * mean(values):.1f}% ± {100 * spread(values):.1f}"
+
+
+def evidence(holds, seeds, summary, **values):
+    return Evidence(bool(holds), {k: list(v) for k, v in values.items()}, summary, tuple(seeds))

@@ -1,0 +1,180 @@
+"""Which ideas a written explanation covers: a small concept detector that resists keyword stuffing.
+
+Each concept of an explain prompt lists *phrases*: a few words that say the idea, with alternatives in a
+slot written ``a|b``, e.g. ``"train|unfreeze head|classifier"``. A phrase is found when its words appear in
+the text in order, within one sentence, with at most :data:`MAX_GAP` other words between neighbours.
+A hyphenated word is one word (*pre-trained* = *pretrained*). Words are compared by their stem (Snowball's English stemmer: *freezes*, *freezing* -> *freez*), after
+British spellings are folded into American ones (*generalise* = *generalize*). On top of that:
+
+- whole words only ("lr" never matches inside "blurry"); no phrase may be one stop word ("true", "the");
+- negation: a phrase preceded closely by *not*, *no*, *never*, *without*... does not count ("it does
+  **not** keep the features"), unless the negation is part of the phrase itself ("no gradient");
+- a negation's reach ends at a comma or the end of the sentence;
+- a list of keywords is not an answer: a text of fewer than :data:`MIN_WORDS` words, or one where fewer than
+  :data:`MIN_FUNCTION_SHARE` of the words are function words (*the*, *is*, *to* ...), counts for nothing.
+
+:func:`detect` returns the matches with their character positions, so a view can highlight them.
+"""
+
+import re
+from dataclasses import dataclass
+
+import snowballstemmer
+
+MAX_GAP = 3  # other words allowed between two words of a phrase
+NEGATION_WINDOW = 4  # a negation this many words (or fewer) before a phrase cancels it
+MIN_WORDS = 3
+MIN_FUNCTION_SHARE = 0.1
+NEGATIONS = frozenset({"not", "no", "never", "without", "nothing", "none", "neither", "nor", "cannot"})
+#: words too common to say anything alone; a one-word phrase must not be one of these
+STOP_WORDS = frozenset(
+    """a about above after again all also am an and any are as at be because been before being below between
+    both but by can could did do does doing down during each few for from further had has have having he her
+    here hers him his how i if in into is it its itself just me more most my no nor not now of off on once only
+    or other our out over own same she should so some such than that the their them then there these they this
+    those through to too under until up very was we were what when where which while who why will with would
+    you your true false yes one two three zero high low higher lower first last big small good bad thing things
+    way get got make made use used very really much many step steps layer layers model models""".split()
+)
+_TOKEN = re.compile(r"\d+(?:\.\d+)?(?:e-?\d+)?|n't|[a-z_][a-z0-9_]*?(?=n't)|[a-z_][a-z0-9_]*(?:-[a-z][a-z0-9_]*)*")
+_SENTENCE_END = re.compile(r"[.!?;:\n]+(?=\s|$)|\bbut\b|\bhowever\b|\balthough\b")
+_CLAUSE_END = re.compile(r",")
+#: words that make a sentence a sentence (a list of keywords has none)
+FUNCTION_WORDS = frozenset(
+    """a an the this that these those it its they them their is are was were be been being am do does did has
+    have had will would can could should must may might to of in on at by for from with into onto about as so
+    because if then than and or but not no when while which who what how why where there here we you i he she
+    my your our his her only also just very too each every all some any both""".split()
+)
+_stemmer = snowballstemmer.stemmer("english")
+
+
+def _fold(word):
+    """One spelling for British and American forms, then the Snowball stem."""
+    if word == "n't":
+        return "not"
+    word = word.replace("-", "")  # pre-trained = pretrained, fine-tune = finetune
+    word = re.sub(r"is(e|ed|es|ing|ation|ations)$", r"iz\1", word)
+    if len(word) > 5:
+        word = re.sub(r"our$", "or", word)
+    return _stemmer.stemWord(word)
+
+
+@dataclass(frozen=True)
+class Word:
+    text: str
+    stem: str
+    start: int
+    end: int
+    sentence: int
+    clause: int  # negation reaches no further than a comma
+
+
+def words(text):
+    """The text's words with their stems, character spans and sentence numbers."""
+    text = str(text).lower().replace("\u2019", "'")  # same length: spans stay those of the original text
+    ends = [m.start() for m in _SENTENCE_END.finditer(text)]
+    commas = sorted(ends + [m.start() for m in _CLAUSE_END.finditer(text)])
+    out, sentence, clause = [], 0, 0
+    for match in _TOKEN.finditer(text):
+        while sentence < len(ends) and ends[sentence] <= match.start():
+            sentence += 1
+        while clause < len(commas) and commas[clause] <= match.start():
+            clause += 1
+        out.append(Word(match.group(), _fold(match.group()), match.start(), match.end(), sentence, clause))
+    return out
+
+
+def reads_as_text(tokens):
+    """False for keyword lists: too short, or (almost) no function words."""
+    if len(tokens) < MIN_WORDS:
+        return False
+    return sum(t.text in FUNCTION_WORDS for t in tokens) >= MIN_FUNCTION_SHARE * len(tokens)
+
+
+def compile_phrase(phrase):
+    """A phrase as a list of slots, each a set of accepted stems: "train|unfreeze head" -> [{train, unfreez}, {head}]."""
+    slots = []
+    for slot in str(phrase).lower().split():
+        stems = {w.stem for part in slot.split("|") for w in words(part)}
+        if stems:
+            slots.append(stems)
+    return slots
+
+
+def phrase_problems(phrase):
+    """Why a phrase is too weak to count as evidence of a concept (empty list = fine)."""
+    slots = compile_phrase(phrase)
+    if not slots:
+        return [f"phrase {phrase!r} has no words"]
+    if len(slots) == 1:
+        stems = slots[0]
+        if stems & _STOP_STEMS:
+            return [f"phrase {phrase!r} is a single common word: use a phrase that says the idea"]
+        if any(stem.isdigit() for stem in stems):
+            return [f"phrase {phrase!r} is a bare number: say what it means"]
+    return []
+
+
+@dataclass(frozen=True)
+class Match:
+    concept: int  # index of the concept in the prompt's list
+    phrase: str
+    start: int  # character span in the text
+    end: int
+
+
+def _find(slots, tokens, negation_stems):
+    """The first place where the slots appear in order (gaps of at most MAX_GAP), not negated; or None."""
+    own = set().union(*slots)
+    for first, token in enumerate(tokens):
+        if token.stem not in slots[0]:
+            continue
+        span, position = [first], first
+        for slot in slots[1:]:
+            nxt = next(
+                (k for k in range(position + 1, min(len(tokens), position + 2 + MAX_GAP))
+                 if tokens[k].stem in slot and tokens[k].sentence == token.sentence),
+                None,
+            )
+            if nxt is None:
+                break
+            span.append(nxt)
+            position = nxt
+        else:
+            window = range(max(0, first - NEGATION_WINDOW), span[-1] + 1)
+            negated = any(
+                tokens[k].stem in negation_stems and tokens[k].stem not in own and k not in span
+                and tokens[k].clause in (token.clause, tokens[span[-1]].clause)
+                for k in window
+            )
+            if not negated:
+                return span
+    return None
+
+
+_NEGATION_STEMS = frozenset(_fold(w) for w in NEGATIONS)
+_STOP_STEMS = frozenset(_fold(w) for w in STOP_WORDS)
+
+
+def detect(text, concepts):
+    """Every concept found in ``text``: a list of :class:`Match` (at most one per concept, the first found).
+
+    ``concepts`` is the prompt's list of ``{concept, phrases}``."""
+    tokens = words(text)
+    if not reads_as_text(tokens):
+        return []
+    found = []
+    for index, concept in enumerate(concepts):
+        for phrase in concept.get("phrases", []):
+            span = _find(compile_phrase(phrase), tokens, _NEGATION_STEMS)
+            if span is not None:
+                found.append(Match(index, phrase, tokens[span[0]].start, tokens[span[-1]].end))
+                break
+    return found
+
+
+def covered(text, concepts):
+    """The names of the concepts found in ``text``, in the prompt's order."""
+    hits = {m.concept for m in detect(text, concepts)}
+    return [c["concept"] for k, c in enumerate(concepts) if k in hits]

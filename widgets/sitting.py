@@ -1,0 +1,93 @@
+"""How long a lesson's core path takes a learner, estimated the same way for every lesson.
+
+    python -m widgets.sitting            # one line per lesson, the table the instructor guide shows
+
+The core path is what a learner must do before the learning modes: every cell above the one that calls
+``widgets.learning_modes(...)``, minus optional sections whose heading starts with "Deep dive". Its time is
+
+- reading: its text at 200 words a minute, and its code at half that speed (code is read slowly);
+- running: the lesson's run time (at most 45 s on one core is the course's budget; that is the figure used);
+- doing: 2 minutes for each interactive step (a cell that shows a live widget, or a "Try this" prompt).
+
+A lesson fits one sitting when the total is at most 25 minutes.
+"""
+
+import json
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+WORDS_PER_MINUTE = 200
+RUN_SECONDS = 45
+MINUTES_PER_STEP = 2
+SITTING_MINUTES = 25
+COURSE = Path(__file__).resolve().parents[1] / "course"
+
+_WORD = re.compile(r"[A-Za-z0-9_]+")
+_SHOWS_WIDGET = re.compile(r"^(\w+|widgets\.[A-Z]\w*\(.*\)|display\(\w+\))\s*$")
+_TRY = re.compile(r"\bTry( this| it)?\b\W*:", re.I)
+
+
+@dataclass(frozen=True)
+class Sitting:
+    lesson: str
+    words: int  # prose words, plus code words counted twice
+    steps: int
+    reading_minutes: float
+    running_minutes: float
+    doing_minutes: float
+
+    @property
+    def minutes(self):
+        return self.reading_minutes + self.running_minutes + self.doing_minutes
+
+    @property
+    def fits(self):
+        return self.minutes <= SITTING_MINUTES
+
+    def line(self):
+        return (f"| {self.lesson} | {self.words:,} | {self.reading_minutes:.0f} | {self.running_minutes:.1f} | "
+                f"{self.steps} | {self.doing_minutes:.0f} | **{self.minutes:.0f}** |")
+
+
+def core_cells(notebook):
+    """The cells of the core path: up to the learning modes, without "Deep dive" sections."""
+    cells, skipping = [], False
+    for cell in notebook["cells"]:
+        text = "".join(cell["source"])
+        if cell["cell_type"] == "code" and "learning_modes(" in text:
+            break
+        if cell["cell_type"] == "markdown" and text.lstrip().startswith("#"):
+            skipping = bool(re.match(r"#+\s*Deep dive", text.lstrip(), re.I))
+        if not skipping:
+            cells.append(cell)
+    return cells
+
+
+def is_step(cell):
+    """A cell the learner works with: one that shows a live widget, or a "Try this" prompt."""
+    text = "".join(cell["source"]).strip()
+    if cell["cell_type"] == "markdown":
+        return bool(_TRY.search(text))
+    last = text.splitlines()[-1].strip() if text else ""
+    return bool(_SHOWS_WIDGET.match(last)) and not last.startswith(("print", "check"))
+
+
+def estimate(path, run_seconds=RUN_SECONDS):
+    notebook = json.loads(Path(path).read_text(encoding="utf-8"))
+    cells = core_cells(notebook)
+    # a code word counts twice: read at half the speed of prose
+    words = sum(len(_WORD.findall("".join(c["source"]))) * (2 if c["cell_type"] == "code" else 1) for c in cells)
+    steps = sum(is_step(c) for c in cells)
+    return Sitting(Path(path).stem, words, steps, words / WORDS_PER_MINUTE, run_seconds / 60, steps * MINUTES_PER_STEP)
+
+
+def course_table(folder=COURSE):
+    lines = ["| lesson | words | reading (min) | running (min) | interactive steps | doing (min) | core path (min) |",
+             "|---|---|---|---|---|---|---|"]
+    return "\n".join(lines + [estimate(p).line() for p in sorted(Path(folder).glob("*.ipynb"))])
+
+
+if __name__ == "__main__":
+    print(course_table(sys.argv[1] if len(sys.argv) > 1 else COURSE))

@@ -1,0 +1,91 @@
+"""DiscriminativeLR: one rate per block (small for early layers, large for the new head) next to one uniform rate.
+
+ipywidgets wiring only: training is the ``Trainer`` (``lr={block: rate}``), figures ``widgets.figures.training``.
+The learner's model is never changed: both runs train copies.
+"""
+
+import ipywidgets as ipw
+
+from ..core import checks
+from ..core.training import Trainer
+from ..figures import training as figs
+from .background import BackgroundRunner, message_html, shown_in
+from .inputs import code_view, rate_box
+from .lr_explorer import WRAP
+from .training_runs import Runs, copy_with, course_defaults, train_in_turn
+
+DEFAULT_RATES = {"conv1": 1e-4, "conv2": 3e-4, "conv3": 1e-3, "head": 1e-2}
+
+
+class DiscriminativeLR(Runs, ipw.VBox):
+    """One rate per block, shown as bars and trained, next to one uniform rate: accuracy on the new task and on
+    the old one (the forgetting meter)."""
+
+    display_name = "DiscriminativeLR"
+
+    def __init__(self, model=None, train=None, val=None, source=None, rates=None, uniform=3e-3, steps=60, seed=0):
+        rates = dict(rates if rates is not None else DEFAULT_RATES)
+        for name, lr in rates.items():
+            checks.rate(lr, f"rate for {name}")
+        uniform, steps = checks.rate(uniform, "uniform rate"), checks.steps(steps)
+        self.model, self.train, self.val, self.source = course_defaults(model, train, val, source)
+        self.seed = seed
+        self.result = None
+        self.source_before = None
+        self.rate_boxes = {name: rate_box(name, lr, width="150px") for name, lr in rates.items()}
+        self.uniform = rate_box("uniform", uniform, width="150px")
+        self.steps = ipw.IntText(value=steps, description="steps", layout=ipw.Layout(width="160px"))
+        self.rates_fig = figs.rates_figure(widget=True)
+        self.acc_fig = figs.accuracy_bars_figure(widget=True, title="Discriminative vs uniform")
+        self.code = ipw.HTML()
+        self.message = ipw.HTML()
+        self.runner = BackgroundRunner(self._job, on_done=self._show, start_label="Compare", on_start=self._clear)
+        refresh = shown_in(self.say)(lambda _: self.refresh())
+        for box in (*self.rate_boxes.values(), self.uniform):
+            box.observe(refresh, "value")
+        self.refresh()
+        super().__init__([ipw.HBox([ipw.VBox(list(self.rate_boxes.values())), ipw.VBox([self.uniform, self.steps])]),
+                          self.message, ipw.HBox([self.rates_fig, self.code], layout=WRAP), self.runner,
+                          self.acc_fig])
+
+    def say(self, text, colour="#c0392b"):
+        self.message.value = message_html(text, colour)
+
+    def settings(self):
+        """``(rates per block, uniform rate, steps)``, checked; a ``SettingError`` says what is wrong."""
+        rates = {name: checks.rate(box.value, f"rate for {name}") for name, box in self.rate_boxes.items()}
+        return rates, checks.rate(self.uniform.value, "uniform rate"), checks.steps(self.steps.value)
+
+    def refresh(self):
+        rates, uniform, _ = self.settings()
+        self.message.value = ""
+        figs.update_rates(self.rates_fig, rates, uniform=uniform)
+        groups = ",\n".join(f'    {{"params": model.{n}.parameters(), "lr": {lr:.0e}}}' for n, lr in rates.items())
+        self.code.value = code_view(f"optimizer = torch.optim.Adam([\n{groups},\n])\n# or: Trainer(model, train, lr={{...}})")
+
+    def _clear(self):
+        self.result = None
+        figs.update_accuracy_bars(self.acc_fig, [], [])
+
+    def _job(self, progress, stop):
+        rates, uniform, steps = self.settings()
+        start = copy_with(self.model, self, ())
+        self.source_before = self.source.accuracy(start) if self.source is not None else None
+        return train_in_turn(
+            {"discriminative": rates, "uniform": uniform},
+            lambda lr: Trainer(copy_with(self.model, self, ()), self.train, self.val, lr=lr, source=self.source,
+                               seed=self.seed),
+            steps, progress, stop, say_which=True)
+
+    def _show(self, runs):
+        self.result = runs
+        labels = list(runs)
+        finals = [runs[label].final for label in labels]
+        fig = self.acc_fig
+        figs.update_accuracy_bars(fig, [0] * len(labels), [f.get("val_acc") for f in finals],
+                                  [f.get("source_acc") for f in finals], self.source_before)
+        with fig.batch_update():
+            for trace in fig.data:
+                trace.x = labels
+        return " | ".join(f"{label}: new task {f.get('val_acc', 0):.0%}, old task {f.get('source_acc', 0):.0%}"
+                          for label, f in zip(labels, finals))

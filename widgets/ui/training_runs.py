@@ -1,0 +1,90 @@
+"""What the learning-rate widgets share: ``run()``, the course defaults, copies with a preset, live throttling."""
+
+import copy
+import time
+
+from ..core.course import PRESETS, course_model, few_shot_task, forgetting_meter
+from ..core.forgetting import as_meter
+from ..core.freezing import freeze_exactly
+from .background import using
+
+
+def course_defaults(model, train, val, source):
+    """Fill what was not given with the course's own: its model (and its forgetting meter), Digits-M and a
+    validation set. ``source`` (the old task) becomes a meter with ``accuracy(model)``."""
+    if model is None or train is None:
+        course_train, course_val = few_shot_task()
+        if model is None:
+            model = course_model()
+            source = source if source is not None else forgetting_meter()
+        train = train if train is not None else course_train
+        val = val if val is not None else course_val
+    return model, train, val, as_meter(source)
+
+
+def copy_with(model, owner, frozen=()):
+    """A copy of ``model`` (taken while ``owner`` holds it: never half-way through another widget's run) with
+    the parts in ``frozen`` frozen and every other part trainable."""
+    with using(model, owner):
+        duplicate = copy.deepcopy(model)
+    return freeze_exactly(duplicate, frozen)
+
+
+def preset(name):
+    """The blocks a named preset freezes."""
+    return PRESETS[name]
+
+
+def throttle(seconds=0.3):
+    """A function that says True at most once every ``seconds``: live plots redraw, but not every step."""
+    last = [0.0]
+
+    def due():
+        now = time.perf_counter()
+        if now - last[0] >= seconds:
+            last[0] = now
+            return True
+        return False
+
+    return due
+
+
+def train_in_turn(settings, make_trainer, steps, progress, stop, say_which=False):
+    """Train one run per ``label -> setting``, one after another, for ``steps`` each; returns the histories.
+
+    Progress covers all runs together; Stop ends the run in progress and skips the rest.
+    """
+    runs = {}
+    for i, (label, setting) in enumerate(settings.items()):
+        trainer = make_trainer(setting)
+
+        def live(history, i=i, trainer=trainer, label=label):
+            progress((i + len(history.loss) / steps) / len(settings), f"Training: {label}" if say_which else "")
+            if stop.is_set():
+                trainer.stop()
+
+        runs[label] = trainer.fit(steps, callback=live, eval_every=steps)
+        if stop.is_set():
+            break
+    return runs
+
+
+class Runs:
+    """``run()`` and ``close()`` for a widget whose ``runner`` (a ``BackgroundRunner``) leaves its outcome in
+    ``result``."""
+
+    def run(self, wait=True):
+        """Train now: in this thread with ``wait=True`` (returns the result, or None after an error shown in the
+        widget), else in the background (returns None)."""
+        if wait:
+            self.runner.run_sync()
+            return self.result if self.runner.error is None else None
+        self.runner.start()
+        return None
+
+    def close(self):
+        """Stop a running job and wait for it (what it restores is restored), then close the widget."""
+        runner = getattr(self, "runner", None)  # None when the constructor refused its arguments
+        if runner is not None:
+            runner.close()
+        super().close()
