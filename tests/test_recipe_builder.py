@@ -50,3 +50,15 @@ def test_save_button_writes_the_script(tmp_path):
     builder.save_path.value = str(tmp_path / "missing" / "dir" / "recipe.py")
     builder.save_button.click()
     assert "Could not save" in builder.message.value
+
+
+def test_stage_two_boxes_are_greyed_out_when_nothing_is_unfrozen():
+    builder = RecipeBuilder()
+    builder.head_epochs.value = 2
+    builder.patience.value = 5
+    assert "HEAD_EPOCHS = 2" in builder.code and "PATIENCE = 5" in builder.code
+    builder.unfreeze_last.value = 0
+    assert builder.epochs.disabled and builder.backbone_lr.disabled
+    assert "EPOCHS = " not in builder.code.replace("HEAD_EPOCHS = ", "")
+    builder.unfreeze_last.value = 1
+    assert not builder.epochs.disabled and "Stage two" in builder.code

@@ -46,7 +46,7 @@ def test_runs_repeat_exactly_for_a_seed(task):
     assert a.target_acc == b.target_acc
 
 
-def test_scratch_rate_is_tuned_on_validation_data(monkeypatch):
+def test_rates_are_tuned_on_validation_data(monkeypatch):
     seen = []
     original = transfer.run_recipe
 
@@ -55,6 +55,6 @@ def test_scratch_rate_is_tuned_on_validation_data(monkeypatch):
         return original(recipe, train, test, **kwargs)
 
     monkeypatch.setattr(transfer, "run_recipe", spy)
-    scores = transfer.tune_scratch_lr(candidates=(1e-3, 1e-2), seeds=(0,), steps=3)
+    scores = transfer.tune("scratch", grid=(1e-3, 1e-2), seeds=(0,), steps=3)
     assert set(scores) == {1e-3, 1e-2} and all(0 <= v <= 1 for v in scores.values())
     assert seen == ["Digits-M validation"] * 2

@@ -215,9 +215,11 @@ def test_model_comparison_figure_has_one_panel_per_measure():
     stats = [measure("course", repeats=1), measure(torchvision.models.resnet18(weights=None), repeats=1)]
     assert stats[1].image_size == 224 and stats[1].name == "ResNet"
     figure = model_comparison_figure(stats)
-    assert len(figure.data) == 3
-    assert all(list(trace.x) == ["course", "ResNet"] for trace in figure.data)
-    assert figure.data[0].y[1] == pytest.approx(11.689512)
+    assert len(figure.data) == 3  # parameters, multiply-adds, latency
+    assert all(list(trace.y) == ["course", "ResNet"] for trace in figure.data)
+    assert list(figure.data[0].x) == [100362, 11689512]
+    assert list(figure.data[1].x) == [s.multiply_adds_per_image for s in stats]
+    assert "timed here, 1 thread" in figure.layout.annotations[2].text
 
 
 def test_measure_a_training_step_leaves_the_model_as_it_was():
@@ -270,3 +272,27 @@ def test_weights_status_sees_cached_and_downloadable_weights_without_downloading
     assert by_name[SMALL].available and "downloadable from 127.0.0.1" in by_name[SMALL].detail
     assert not os.path.exists(zoo.weights_path(SMALL))  # asked, not downloaded
     assert not by_name["resnet50"].available  # the mirror has no such file
+
+
+def test_measure_counts_multiply_adds_and_keeps_every_timing():
+    stats = measure("course", batch_size=2, repeats=3)
+    # conv1 5x5 (32x32x32 outputs), conv2 and conv3 3x3, the 512 -> 10 head: per image
+    per_image = 32 * 32 * 32 * 75 + 16 * 16 * 64 * 288 + 8 * 8 * 128 * 576 + 512 * 10
+    assert stats.multiply_adds == 2 * per_image and stats.multiply_adds_per_image == per_image
+    assert len(stats.latency_runs_ms) == 3 and stats.latency_ms == min(stats.latency_runs_ms)
+    assert stats.threads == 1
+
+
+def test_measure_puts_the_thread_setting_back():
+    before = torch.get_num_threads()
+    measure("course", repeats=1, threads=1)
+    assert torch.get_num_threads() == before
+
+
+def test_timings_loop_a_fast_call_until_a_repeat_lasts_long_enough():
+    from widgets.core.measure import timings
+
+    calls = []
+    times = timings(lambda: calls.append(1), repeats=4, min_repeat_ms=5.0)
+    assert len(times) == 4 and all(t > 0 for t in times)
+    assert len(calls) > 2 + 4  # a call far shorter than 5 ms is repeated within each timed repeat

@@ -76,9 +76,11 @@ _EXPORTS = {
     "show_feature_maps": ".figures.samples",
     "seeds_figure": ".figures.transfer",
     "labels_curve_figure": ".figures.transfer",
+    "stages_figure": ".figures.transfer",
     "drift_figure": ".figures.transfer",
     "batchnorm_drift_figure": ".figures.freezing",
     "model_comparison_figure": ".figures.models",
+    "training_bill_figure": ".figures.models",
     "model_diagram": ".figures.model_diagram",
     # --- learning modes: modes.* ---
     "RecallCards": ".modes.cards",

@@ -1,15 +1,28 @@
-"""Measuring a model on this machine: parameters, size on disk, CPU latency of inference and of a training step.
+"""Measuring a model on this machine: parameters, size on disk, multiply-adds, CPU latency of inference and of a
+training step.
 
 Nothing is looked up: every number comes from the model in hand. The model is left as it was found (same modes,
 same BatchNorm statistics, same gradients).
+
+Two kinds of numbers. Parameters, file size and multiply-adds are counts: the same on every machine, every run,
+for any values of the weights. Latencies are timings: they depend on the machine and on what else it is doing.
+A timing is taken as the FASTEST of several repeats, each after a warm-up and long enough to be timed well
+(as Python's ``timeit`` advises): other programs can only slow a run down, never speed it up, so the fastest
+repeat is the closest to what the model itself costs here. All repeats are kept (``latency_runs_ms``), so the
+spread can be shown too. Timings run on ONE thread by default: on a shared machine, a multi-threaded pass keeps
+waiting for a thread that another program holds (a 12-million multiply-add pass measured 5 ms on one thread
+and 330 ms on two, on a busy 2-core machine). Timings are shown as measured; the course never turns one into
+a claim.
 """
 
+import math
 import os
 import tempfile
 import time
 import typing
 
 import torch
+from torch.utils.flop_counter import FlopCounterMode
 
 from . import checks
 from .model import CourseCNN
@@ -22,10 +35,13 @@ class ModelStats(typing.NamedTuple):
     name: str
     parameters: int
     size_bytes: int  # the state dict saved with torch.save, as a file on disk
-    latency_ms: float  # one forward pass of batch_size images, best of the repeats
+    latency_ms: float  # one forward pass of batch_size images: the fastest of the repeats
     batch_size: int
     image_size: int
     train_step_ms: float = None  # forward + backward of batch_size images in train mode (when measured)
+    multiply_adds: int = None  # per forward pass of batch_size images (convolutions and matrix products)
+    latency_runs_ms: tuple = ()  # every repeat's time per forward pass: the spread a busy machine adds
+    threads: int = 1  # CPU threads the timings ran on
 
     @property
     def ms_per_image(self):
@@ -35,52 +51,107 @@ class ModelStats(typing.NamedTuple):
     def train_ms_per_image(self):
         return None if self.train_step_ms is None else self.train_step_ms / self.batch_size
 
+    @property
+    def multiply_adds_per_image(self):
+        return None if self.multiply_adds is None else self.multiply_adds // self.batch_size
 
-def _best_of(repeats, run):
-    run()  # warm-up: first passes allocate memory and pick kernels
+
+#: one timed repeat lasts at least this long (a loop of calls for a fast model): a clock reads short times badly
+MIN_REPEAT_MS = 20.0
+
+
+def timings(run, repeats, min_repeat_ms=MIN_REPEAT_MS):
+    """Milliseconds per call of ``run()``, once per repeat, after a warm-up call.
+
+    Each repeat calls ``run`` in a loop of as many calls as make it last ``min_repeat_ms`` (at least one call),
+    and reports the time per call. Report ``min()`` of the result: see the module docstring.
+    """
+    repeats = checks.whole(repeats, "repeats")
+    run()  # warm-up: the first call allocates memory and picks kernels
+    start = time.perf_counter()
+    run()
+    once_ms = (time.perf_counter() - start) * 1000
+    calls = max(1, math.ceil(min_repeat_ms / max(once_ms, 1e-3)))
     times = []
     for _ in range(repeats):
         start = time.perf_counter()
-        run()
-        times.append((time.perf_counter() - start) * 1000)
-    return min(times)
+        for _ in range(calls):
+            run()
+        times.append((time.perf_counter() - start) * 1000 / calls)
+    return times
 
 
-def measure(model, image_size=None, batch_size=1, repeats=2, train_step=False):
-    """Parameters, size on disk and CPU latency of ``model`` (an ``nn.Module`` or a name from ARCHITECTURES).
+def multiply_adds(model, x):
+    """Multiply-adds of one forward pass of ``model`` on ``x`` (convolutions and matrix products), counted by
+    PyTorch's ``FlopCounterMode`` (one multiply-add = 2 floating-point operations). A count, not a timing: the
+    same on any machine and for any values of the weights."""
+    with FlopCounterMode(display=False) as counter:
+        model(x)
+    return counter.get_total_flops() // 2
 
-    Latency: one warm-up pass, then the best of ``repeats`` timed passes in eval mode without gradients (the
-    best, not the mean: on a shared machine every slowdown comes from elsewhere). ``image_size`` defaults to
-    32 for the course model and 224 for ImageNet models. With ``train_step=True`` it also times a training
-    step's forward and backward pass (train mode; no optimizer step). The model is left as it was found:
-    same mode, same BatchNorm statistics, no gradients.
+
+def file_size(model):
+    """Bytes of ``model``'s state dict saved with ``torch.save``: what its weights file takes on disk."""
+    with tempfile.TemporaryDirectory(prefix="ftlab-size-") as folder:
+        path = os.path.join(folder, "weights.pt")
+        torch.save(model.state_dict(), path)
+        return os.path.getsize(path)
+
+
+def default_image_size(model_or_name):
+    name = model_or_name if isinstance(model_or_name, str) else getattr(model_or_name, "arch_name", "")
+    return 32 if isinstance(model_or_name, CourseCNN) or name.startswith("course") else 224
+
+
+def counts(name, image_size=None):
+    """``(parameters, multiply-adds per image)`` of a named architecture, built on PyTorch's ``meta`` device: no
+    weights are made, so even ResNet152 is counted in an instant. Counts do not depend on the weights."""
+    image_size = image_size or default_image_size(name)
+    with torch.device("meta"):
+        model = build_architecture(name)
+        x = torch.zeros(1, 3, image_size, image_size)
+    model.eval()
+    return sum(p.numel() for p in model.parameters()), multiply_adds(model, x)
+
+
+def measure(model, image_size=None, batch_size=1, repeats=5, train_step=False, threads=1):
+    """Parameters, size on disk, multiply-adds and CPU latency of ``model`` (an ``nn.Module`` or a name from
+    ARCHITECTURES).
+
+    Latency: the fastest of ``repeats`` timed repeats (see :func:`timings`) of a forward pass in eval mode
+    without gradients; every repeat is kept in ``latency_runs_ms``. ``image_size`` defaults to 32 for the course
+    model and 224 for ImageNet models. With ``train_step=True`` it also times a training step's forward and
+    backward pass (train mode; no optimizer step). Timings use ``threads`` CPU threads (``None``: PyTorch's
+    setting). The model is left as it was found: same mode, same BatchNorm statistics, no gradients; and
+    PyTorch's thread setting is put back.
     """
     repeats = checks.whole(repeats, "repeats")
+    threads = torch.get_num_threads() if threads is None else checks.whole(threads, "threads")
     batch_size = checks.whole(batch_size, "batch_size")
     if isinstance(model, str):
         model = build_architecture(model)
 
     name = getattr(model, "arch_name", type(model).__name__)
-    if image_size is None:
-        image_size = 32 if isinstance(model, CourseCNN) or name.startswith("course") else 224
-    with tempfile.TemporaryDirectory(prefix="ftlab-size-") as folder:
-        path = os.path.join(folder, "weights.pt")
-        torch.save(model.state_dict(), path)
-        size = os.path.getsize(path)
+    image_size = image_size or default_image_size(model)
+    size = file_size(model)
     device = next(model.parameters()).device
     x = torch.randn(batch_size, 3, image_size, image_size, generator=torch.Generator().manual_seed(0)).to(device)
     was_training = model.training
     buffers = {n: b.clone() for n, b in model.named_buffers()}
     grads = {p: p.grad for p in model.parameters()}
     train_ms = None
+    threads_before = torch.get_num_threads()
     try:
+        torch.set_num_threads(threads)
         model.eval()
         with torch.inference_mode():
-            latency = _best_of(repeats, lambda: model(x))
+            macs = multiply_adds(model, x)
+            runs = timings(lambda: model(x), repeats)
         if train_step:
             model.train()
-            train_ms = _best_of(repeats, lambda: model(x).float().square().mean().backward())
+            train_ms = min(timings(lambda: model(x).float().square().mean().backward(), repeats))
     finally:
+        torch.set_num_threads(threads_before)
         model.train(was_training)
         with torch.no_grad():
             for n, b in model.named_buffers():
@@ -88,4 +159,4 @@ def measure(model, image_size=None, batch_size=1, repeats=2, train_step=False):
         for p, grad in grads.items():
             p.grad = grad
     parameters = sum(p.numel() for p in model.parameters())
-    return ModelStats(name, parameters, size, latency, batch_size, image_size, train_ms)
+    return ModelStats(name, parameters, size, min(runs), batch_size, image_size, train_ms, macs, tuple(runs), threads)

@@ -1,4 +1,8 @@
-"""RecipeBuilder: pick the choices of a fine-tuning run and read (and save) the PyTorch script they make."""
+"""RecipeBuilder: pick the choices of a fine-tuning run and read (and save) the PyTorch script they make.
+
+Stage one (the head alone) and stage two (the last blocks and the head) get their own epochs; with nothing to
+unfreeze there is no stage two, and its boxes are greyed out.
+"""
 
 import html
 from pathlib import Path
@@ -34,7 +38,9 @@ class RecipeBuilder(ipw.VBox):
         self.head_lr = rate_box("head LR", recipe.head_lr)
         self.backbone_lr = rate_box("backbone LR", recipe.backbone_lr)
         self.schedule = ipw.Dropdown(options=list(SCHEDULES), value=recipe.schedule, description="schedule")
-        self.epochs = whole_box("epochs", recipe.epochs, 1, 100)
+        self.head_epochs = whole_box("stage 1 epochs", recipe.head_epochs, 1, 100)
+        self.epochs = whole_box("stage 2 epochs", recipe.epochs, 1, 100)
+        self.patience = whole_box("patience", recipe.patience, 1, 100)
         self.augment = ipw.Checkbox(value=recipe.augment, description="augment")
         self.save_path = ipw.Text(value=save_as, description="save as")
         self.save_button = ipw.Button(description="Save script", icon="download")
@@ -44,13 +50,13 @@ class RecipeBuilder(ipw.VBox):
 
         self._sync_block_count()
         controls = [self.model, self.num_classes, self.unfreeze_last, self.head_lr, self.backbone_lr,
-                    self.schedule, self.epochs, self.augment]
+                    self.schedule, self.head_epochs, self.epochs, self.patience, self.augment]
         for control in controls:
             control.observe(self._on_change, names="value")
         self.save_button.on_click(self._on_save)
         super().__init__(
             [
-                ipw.HBox([ipw.VBox(controls[:4]), ipw.VBox(controls[4:])]),
+                ipw.HBox([ipw.VBox(controls[:5]), ipw.VBox(controls[5:])]),
                 ipw.HBox([self.save_path, self.save_button]),
                 self.message,
                 self.code_view,
@@ -67,7 +73,9 @@ class RecipeBuilder(ipw.VBox):
             head_lr=_number(self.head_lr.value),
             backbone_lr=_number(self.backbone_lr.value),
             schedule=self.schedule.value,
+            head_epochs=self.head_epochs.value,
             epochs=self.epochs.value,
+            patience=self.patience.value,
             augment=self.augment.value,
         )
 
@@ -103,6 +111,7 @@ class RecipeBuilder(ipw.VBox):
 
     def _render(self):
         recipe = self.recipe
+        self.epochs.disabled = self.backbone_lr.disabled = not self.unfreeze_last.value  # no stage two
         problems = recipe.problems()
         if problems:
             self.code = ""
