@@ -13,6 +13,7 @@ Every image is a ``uint8`` tensor of shape ``(3, 32, 32)``; everything is determ
 """
 
 import functools
+import os
 
 import numpy as np
 import torch
@@ -234,13 +235,27 @@ def source_test_set():
 
 
 # ------------------------------------------------------------------------------------------ target task
+def digits_file():
+    """The file scikit-learn's ``load_digits`` reads (``sklearn/datasets/data/digits.csv.gz``), found WITHOUT
+    importing scikit-learn: the import alone (with SciPy) adds about 75 MB to a lesson's kernel."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("sklearn")  # locates the installed package; runs none of its code
+    if spec is None or not spec.submodule_search_locations:
+        raise ModuleNotFoundError("Digits-M needs scikit-learn installed (it ships the real digits).")
+    return os.path.join(spec.submodule_search_locations[0], "datasets", "data", "digits.csv.gz")
+
+
 @functools.lru_cache(maxsize=1)
 def load_digit_strokes():
-    """scikit-learn's 1,797 real handwritten digits: ``(images float (N, 8, 8) in [0, 1], labels long)``."""
-    from sklearn.datasets import load_digits  # ships inside scikit-learn: no download
+    """scikit-learn's 1,797 real handwritten digits: ``(images float (N, 8, 8) in [0, 1], labels long)``.
 
-    digits = load_digits()
-    return torch.tensor(digits.images, dtype=torch.float32) / 16.0, torch.tensor(digits.target, dtype=torch.long)
+    Read from the data file that ships inside scikit-learn (no download), as ``load_digits`` reads it: one row per
+    digit, 64 pixel values 0-16, then the label.
+    """
+    rows = np.loadtxt(digits_file(), delimiter=",", dtype=np.float32)
+    images = torch.from_numpy(rows[:, :-1].reshape(-1, 8, 8).copy())
+    return images / 16.0, torch.from_numpy(rows[:, -1].astype(np.int64))
 
 
 def render_digit(rng, digit8x8):
