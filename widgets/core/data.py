@@ -13,6 +13,7 @@ Every image is a ``uint8`` tensor of shape ``(3, 32, 32)``; everything is determ
 """
 
 import functools
+import importlib.util
 import os
 
 import numpy as np
@@ -235,27 +236,13 @@ def source_test_set():
 
 
 # ------------------------------------------------------------------------------------------ target task
-def digits_file():
-    """The file scikit-learn's ``load_digits`` reads (``sklearn/datasets/data/digits.csv.gz``), found WITHOUT
-    importing scikit-learn: the import alone (with SciPy) adds about 75 MB to a lesson's kernel."""
-    import importlib.util
-
-    spec = importlib.util.find_spec("sklearn")  # locates the installed package; runs none of its code
-    if spec is None or not spec.submodule_search_locations:
-        raise ModuleNotFoundError("Digits-M needs scikit-learn installed (it ships the real digits).")
-    return os.path.join(spec.submodule_search_locations[0], "datasets", "data", "digits.csv.gz")
-
-
 @functools.lru_cache(maxsize=1)
 def load_digit_strokes():
-    """scikit-learn's 1,797 real handwritten digits: ``(images float (N, 8, 8) in [0, 1], labels long)``.
-
-    Read from the data file that ships inside scikit-learn (no download), as ``load_digits`` reads it: one row per
-    digit, 64 pixel values 0-16, then the label.
-    """
-    rows = np.loadtxt(digits_file(), delimiter=",", dtype=np.float32)
-    images = torch.from_numpy(rows[:, :-1].reshape(-1, 8, 8).copy())
-    return images / 16.0, torch.from_numpy(rows[:, -1].astype(np.int64))
+    """scikit-learn's 1,797 real handwritten digits: ``(images float (N, 8, 8) in [0, 1], labels long)``, read as
+    ``load_digits`` reads them from the file inside scikit-learn, found without importing it (+75 MB with SciPy)."""
+    package = importlib.util.find_spec("sklearn").submodule_search_locations[0]  # runs none of its code
+    rows = np.loadtxt(os.path.join(package, "datasets", "data", "digits.csv.gz"), delimiter=",", dtype=np.float32)
+    return torch.from_numpy(rows[:, :-1].reshape(-1, 8, 8).copy()) / 16.0, torch.from_numpy(rows[:, -1].astype(np.int64))
 
 
 def render_digit(rng, digit8x8):
