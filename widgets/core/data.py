@@ -242,7 +242,8 @@ def load_digit_strokes():
     ``load_digits`` reads them from the file inside scikit-learn, found without importing it (+75 MB with SciPy)."""
     package = importlib.util.find_spec("sklearn").submodule_search_locations[0]  # runs none of its code
     rows = np.loadtxt(os.path.join(package, "datasets", "data", "digits.csv.gz"), delimiter=",", dtype=np.float32)
-    return torch.from_numpy(rows[:, :-1].reshape(-1, 8, 8).copy()) / 16.0, torch.from_numpy(rows[:, -1].astype(np.int64))
+    images, labels = rows[:, :-1].reshape(-1, 8, 8) / 16.0, rows[:, -1].astype(np.int64)
+    return torch.from_numpy(images.copy()), torch.from_numpy(labels)
 
 
 def render_digit(rng, digit8x8):
