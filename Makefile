@@ -48,11 +48,14 @@ test: setup $(NODE_STAMP)
 	sh scripts/install_browser.sh
 	$(BIN)/python -m pytest --verbose $(PYTEST_ARGS)
 
-# Speed and transfer goals are measured here, never in timed tests: each script prints its table of ratios.
+# Speed, transfer and memory goals are measured here, never in timed tests: each script prints its table.
+# memory.py runs every lesson in a fresh kernel on one core and on two (about 15 minutes on an idle 2-core
+# machine) and keeps its figures in benchmarks/results/memory.json.
 benchmarks: setup
 	$(BIN)/python benchmarks/freeze_explorer.py
 	$(BIN)/python benchmarks/speed.py
 	$(BIN)/python benchmarks/transfer.py
+	$(BIN)/python benchmarks/memory.py --json benchmarks/results/memory.json
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache build *.egg-info

@@ -102,3 +102,21 @@ def test_plain_digits_are_the_same_digits_without_clutter():
     assert len(plain) == len(cluttered) == 1797
     assert torch.equal(plain.labels, cluttered.labels)
     assert (plain.images[:, 0] == plain.images[:, 1]).all()  # grey: no colour
+
+
+def test_digit_strokes_are_scikit_learns_digits_read_without_importing_scikit_learn():
+    import subprocess
+    import sys
+
+    # a fresh interpreter: the Digits-M task is built and scikit-learn (and SciPy) never imported
+    code = ("import sys; from widgets.core import data; train, test = data.target_task(10); "
+            "print(len(train), len(test), 'sklearn' in sys.modules, 'scipy' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["100", str(len(data.target_task(10)[1])), "False", "False"]
+
+    from sklearn.datasets import load_digits
+
+    digits = load_digits()
+    images, labels = data.load_digit_strokes()
+    assert torch.equal(images, torch.tensor(digits.images, dtype=torch.float32) / 16.0)
+    assert torch.equal(labels, torch.tensor(digits.target, dtype=torch.long))

@@ -13,7 +13,7 @@ import torch
 from ..core import data, transfer
 from ..core.checkpoint import load_course_model
 from ..core.freezing import freeze
-from ..core.measure import counts, file_size, multiply_adds, timings
+from ..core.measure import counts, file_size, multiply_adds, release_memory, timings
 from ..core.model import BACKBONE_BLOCKS, CourseCNN, truncate
 from ..core.training import Trainer, evaluate
 from ..core.zoo import build_architecture
@@ -34,7 +34,10 @@ def saved(name, seed):
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         model = build_architecture(name)
-    return sum(p.numel() for p in model.parameters()), file_size(model)
+    parameters, size = sum(p.numel() for p in model.parameters()), file_size(model)
+    del model
+    release_memory()  # up to 235 MB (ResNet152): give it back before the next model is built
+    return parameters, size
 
 
 def costs(seeds=SEEDS, names=NAMES):
@@ -162,7 +165,7 @@ def _probe(cut, seed, n_per_class=N_IMAGES // 10, steps=PROBE_STEPS):
         net = truncate(load_course_model(), "conv2") if cut else load_course_model(num_classes=10)
     freeze(net, *[b for b in BACKBONE_BLOCKS if hasattr(net, b)])
     Trainer(net, train, lr=transfer.TUNED_LR["probe"], seed=seed, augment=False).fit(steps, eval_every=0)
-    return evaluate(net, test)
+    return evaluate(net, test, transfer.EVAL_BATCH_SIZE)
 
 
 def deeper_course_model(seeds=SEEDS):
