@@ -116,6 +116,10 @@ class EarlyStopping(Hook):
             f"evaluations, so the weights of step {self.best_step} (validation accuracy {self.best:.1%}) were restored."))
         return True
 
+    def after_fit(self, trainer, history):
+        if history.status == "early-stopped":  # ``final`` was measured on the restored model: say which step it is
+            history.final["step"] = self.best_step
+
 
 class StepOnValidationLoss(Hook):
     """Step a scheduler that reads the validation loss (``ReduceLROnPlateau``) after each evaluation."""

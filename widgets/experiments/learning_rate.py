@@ -99,6 +99,19 @@ def frozen_backbone(seeds=SEEDS):
     return evidence(holds, seeds, summary, **{f"old task at {_f(r)}": v for r, v in old.items()})
 
 
+def unfrozen_backbone(seeds=SEEDS):
+    """Control: the same runs with every layer training (section 1's sweep, same start, same batches) move the old
+    task away from its starting accuracy at every rate it shares with the head-only sweep, on every seed: it is the
+    frozen backbone that keeps the old task exact."""
+    old = _per_rate(seeds, "source_acc")
+    before = old_task_before()
+    shared = [r for r in RATES if r in HEAD_RATES]
+    holds = all(a != before for r in shared for a in old[r])
+    summary = (f"every layer training, {STEPS} steps: old task " + ", ".join(f"{_f(r)} {pct(old[r])}" for r in shared)
+               + f" (before {before:.1%}); moved in every run: {holds} ({len(seeds)} seeds)")
+    return evidence(holds, seeds, summary, **{f"old task at {_f(r)}": old[r] for r in shared})
+
+
 @functools.lru_cache(maxsize=None)
 def _frozen_in_train_mode(seed, rate=UNIFORM):
     model = freeze_exactly(course_model(seed=seed), PRESETS["head only"])
@@ -109,15 +122,16 @@ def _frozen_in_train_mode(seed, rate=UNIFORM):
 
 
 def frozen_batchnorm_in_train_mode(seeds=SEEDS):
-    """Control: the same frozen backbone with its BatchNorm left in train mode (``eval_frozen=False``): its running
-    statistics follow the digits' batches, so the meter no longer reads exactly its starting accuracy, on every
-    seed; here the change stays below 1 point in 40 steps."""
+    """The same frozen backbone with its BatchNorm left in train mode (``eval_frozen=False``): its running statistics
+    follow the digits' batches, yet in 40 steps at 3e-3 the old task moves by less than 1 point on every seed (on
+    some seeds not at all). Not a control for the frozen-backbone claim (it barely differs); lesson 02 shows what
+    train mode does over longer runs."""
     old = [_frozen_in_train_mode(s) for s in seeds]
     before = old_task_before()
     moved = [abs(a - before) for a in old]
-    holds = all(m > 0 for m in moved) and max(moved) < 0.01
+    holds = max(moved) < 0.01
     summary = (f"backbone frozen but its BatchNorm in train mode, {_f(UNIFORM)}, {STEPS} steps: old task "
-               f"{pct(old)} (before {before:.1%}); no longer exact on every seed, moved by at most "
+               f"{pct(old)} (before {before:.1%}); moved by at most "
                f"{100 * max(moved):.1f} points ({len(seeds)} seeds)")
     return evidence(holds, seeds, summary, old_task=old)
 
