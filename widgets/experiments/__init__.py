@@ -40,3 +40,18 @@ def pct(values):
 
 def evidence(holds, seeds, summary, **values):
     return Evidence(bool(holds), {k: list(v) for k, v in values.items()}, summary, tuple(seeds))
+
+def evidence(holds, seeds, summary, **values):
+    return Evidence(bool(holds), {k: list(v) for k, v in values.items()}, summary, tuple(seeds))
+
+
+def __getattr__(name):
+    """``widgets.experiments.transfer`` and the like: each lesson's experiments, imported when first used."""
+    import importlib
+
+    try:
+        return importlib.import_module(f"{__name__}.{name}")
+    except ModuleNotFoundError as error:
+        if error.name != f"{__name__}.{name}":
+            raise
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
