@@ -41,9 +41,6 @@ def pct(values):
 def evidence(holds, seeds, summary, **values):
     return Evidence(bool(holds), {k: list(v) for k, v in values.items()}, summary, tuple(seeds))
 
-def evidence(holds, seeds, summary, **values):
-    return Evidence(bool(holds), {k: list(v) for k, v in values.items()}, summary, tuple(seeds))
-
 
 def __getattr__(name):
     """``widgets.experiments.transfer`` and the like: each lesson's experiments, imported when first used."""
