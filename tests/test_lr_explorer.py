@@ -142,7 +142,7 @@ def test_schedule_explorer_draws_every_schedule_and_applies_the_chosen_one(kit):
     model, train, val, _ = kit
     explorer = ScheduleExplorer(model, train, val, lr=1e-2, steps=8, schedule="step")
     names = [t.name for t in explorer.fig.data]
-    assert sorted(names) == sorted(["constant", "step", "exponential", "cosine", "onecycle", "warmup"])
+    assert sorted(names) == sorted(["constant", "step", "exponential", "cosine", "onecycle", "warmup", "plateau"])
     explorer.schedule.value = "exponential"
     highlighted = [t for t in explorer.fig.data if t.line.width == 4]
     assert [t.name for t in highlighted] == ["exponential"]
@@ -171,7 +171,7 @@ def test_discriminative_rates_are_drawn_and_compared_with_one_uniform_rate(kit):
     widget.rate_boxes["head"].value = "0.1"
     assert widget.rates_fig.data[0].y[-1] == pytest.approx(1e-1)
     runs = widget.run()
-    assert list(runs) == ["discriminative", "uniform"]
+    assert list(runs) == ["discriminative", "uniform", "reversed"]
     assert runs["discriminative"].lr == [pytest.approx(1e-1)] * 5  # the head's rate
     assert "old task" in widget.runner.status.value
     assert same(model, before)

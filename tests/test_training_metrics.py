@@ -53,12 +53,14 @@ def test_each_remedy_changes_what_it_says(explorer):
     assert len(explorer.runs) == 4
 
 
-def test_runs_keep_the_last_few_on_the_plot(explorer):
-    for n in (2, 3, 4, 5, 6):
+def test_the_plot_always_shows_the_baseline_and_the_latest_runs(explorer):
+    for n in (2, 3, 4, 5, 6, 7, 8):
         explorer.run(n_per_class=n, steps=2)
-    assert len(explorer.runs) == 5
+    assert len(explorer.runs) == 7
     assert len(explorer.fig.data) == 2 * 4
-    assert explorer.fig.data[0].name.startswith("3/class")
+    shown = [trace.name.split(":")[0] for trace in explorer.fig.data[::2]]
+    # the baseline (no remedy, the explorer's own 5 images per class) first, then the three latest runs
+    assert shown == ["5/class, no remedy", "6/class, no remedy", "7/class, no remedy", "8/class, no remedy"]
 
 
 def test_bad_settings_are_a_message_not_a_traceback(explorer):

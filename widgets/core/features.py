@@ -52,6 +52,19 @@ def inference_copy(module):
     return rebuild(module) if isinstance(module, nn.Sequential) else module
 
 
+def fast_predict(module, x):
+    """``module``'s eval-mode outputs for ``x``, computed the fast way: an :func:`inference_copy`, channels-last
+    memory layout (2-3x faster convolutions on a CPU) and batches of 128 (activations stay in the CPU cache). The
+    same numbers as ``predict(module.eval(), x)`` to float rounding; ``module`` itself is not touched."""
+    fast = inference_copy(module)
+    layout = torch.channels_last if x.dim() == 4 else torch.contiguous_format
+    fast = fast.to(memory_format=layout)
+    device = next((p.device for p in fast.parameters()), x.device)
+    with torch.no_grad():
+        out = [fast(x[i : i + 128].to(device).contiguous(memory_format=layout)) for i in range(0, len(x), 128)]
+    return torch.cat(out).contiguous()
+
+
 class FrozenFeatures:
     """The output of ``model[:k]`` (its frozen leading blocks) per named input, computed once per prefix state."""
 
@@ -83,12 +96,4 @@ class FrozenFeatures:
         return entry[1]
 
     def _run(self, k, x):
-        """An inference copy (BatchNorm folded), channels-last memory layout (2-3x faster convolutions on a CPU),
-        batches of 128 (activations stay in the CPU cache)."""
-        prefix = inference_copy(self.model[:k])
-        layout = torch.channels_last if x.dim() == 4 else torch.contiguous_format
-        prefix = prefix.to(memory_format=layout)
-        device = next((p.device for p in prefix.parameters()), self.device)
-        with torch.no_grad():
-            out = [prefix(x[i : i + 128].to(device).contiguous(memory_format=layout)) for i in range(0, len(x), 128)]
-        return torch.cat(out).contiguous().to(self.device)
+        return fast_predict(self.model[:k], x).to(self.device)

@@ -6,6 +6,11 @@
 The test only looks: the model's whole training state (weights, BatchNorm statistics, ``requires_grad`` flags,
 train/eval modes, ``.grad``) is put back exactly afterwards, however the test ends (finished, stopped, blown up,
 or an error). ``frozen`` freezes parts for the test only.
+
+The course's one rule for picking a rate from it: **a tenth of the rate with the lowest smoothed loss** (the
+``suggestion``). The test reads only the loss of the task it trains on: it says how fast that loss can fall, not
+how much a pre-trained model forgets. Run it on the new head alone (``frozen=`` the backbone) for the head's rate,
+and give the pre-trained blocks lower rates.
 """
 
 import math
@@ -33,8 +38,33 @@ class RangeTest:
 
     @property
     def suggestion(self):
-        """The rate to start from: a tenth of the rate with the lowest smoothed loss."""
+        """The rate to start from: a tenth of the rate with the lowest smoothed loss (the course's one rule)."""
         return self.min_over_10
+
+
+#: the steepest fall is measured over this many decades of rate, so that batch noise cannot look steep
+SLOPE_SPAN = 0.5
+
+
+def steepest_fall(lrs, smoothed, span=SLOPE_SPAN):
+    """The rate where the smoothed loss falls fastest before its lowest point.
+
+    The fall is measured per decade of rate over a window of ``span`` decades centred on each rate (cut at the
+    lowest point): on a flat stretch, batch-to-batch noise moves the loss up and down by about the same amount
+    over a short window and a long one, so only a window this wide tells noise (a small change over half a decade)
+    from a real fall (a large one).
+    """
+    log_lr = [math.log10(v) for v in lrs]
+    lowest = min(range(len(smoothed)), key=smoothed.__getitem__)
+    best, where = 0.0, None
+    for i in range(lowest + 1):
+        a = next(j for j in range(i + 1) if log_lr[j] >= log_lr[i] - span / 2)
+        b = max(j for j in range(i, lowest + 1) if log_lr[j] <= log_lr[i] + span / 2)
+        if b > a:
+            slope = (smoothed[b] - smoothed[a]) / (log_lr[b] - log_lr[a])
+            if slope < best:
+                best, where = slope, i
+    return lrs[where] if where is not None else lrs[lowest]
 
 
 class _Watch(Hook):
@@ -69,8 +99,8 @@ def lr_range_test(model, train, *, start=1e-6, end=1.0, steps=100, smoothing=0.9
     """Raise the rate from ``start`` to ``end`` exponentially, one batch per rate, and watch the loss.
 
     Ends early once the smoothed loss is 4x its best, or when ``stop`` (a ``threading.Event``) is set. Suggests
-    the rate where the smoothed loss falls fastest (``steepest``) and a tenth of the rate at its minimum
-    (``min_over_10``). ``frozen``: names of parts to freeze during the test (everything else trains).
+    a tenth of the rate at its minimum (``min_over_10``, the ``suggestion``) and marks where the smoothed loss
+    falls fastest (``steepest``, :func:`steepest_fall`). ``frozen``: names of parts to freeze during the test (everything else trains).
     ``progress(fraction)`` is called after every step.
     """
     start, end = checks.rate(start, "start rate"), checks.rate(end, "end rate")
@@ -102,18 +132,13 @@ def lr_range_test(model, train, *, start=1e-6, end=1.0, steps=100, smoothing=0.9
             raise checks.SettingError(f"stopped after {len(watch.smoothed)} rates: too few to suggest one.")
         raise checks.SettingError(f"the loss blew up within {len(watch.smoothed)} steps; start lower than {start:g}.")
     lrs, smoothed = watch.lrs, watch.smoothed
-    log_lr = [math.log10(v) for v in lrs]
-    slopes = [(smoothed[i + 1] - smoothed[i - 1]) / (log_lr[i + 1] - log_lr[i - 1]) for i in range(1, len(lrs) - 1)]
     lowest = min(range(len(smoothed)), key=smoothed.__getitem__)
-    # the steepest descent before the minimum (after it the loss is already rising); the first tenth of the
-    # points is skipped: the running average is still settling there
-    skip = min(len(lrs) // 10, max(0, lowest - 2))
-    window = slopes[skip : max(skip + 1, lowest)]
-    steepest = lrs[1 + skip + min(range(len(window)), key=window.__getitem__)]
+    steepest = steepest_fall(lrs, smoothed)
     min_over_10 = lrs[lowest] / 10
     why = {"blew up": "the loss blew up", "stopped": "you pressed Stop", "end rate": "the end rate was reached"}[ended]
     message = (
         f"Tried {len(lrs)} rates from {lrs[0]:.0e} to {lrs[-1]:.0e} ({why}). Steepest fall at {steepest:.1e}; "
-        f"lowest loss at {lrs[lowest]:.1e}, so a tenth of it is {min_over_10:.1e}."
+        f"lowest loss at {lrs[lowest]:.1e}, so the suggestion (a tenth of it) is {min_over_10:.1e}. It is about "
+        "this task's loss only: it does not measure forgetting."
     )
     return RangeTest(lrs, watch.losses, smoothed, steepest, min_over_10, ended, message)

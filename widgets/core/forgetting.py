@@ -15,7 +15,7 @@ from torch import nn
 
 from .batches import as_tensors
 from .checks import SettingError
-from .features import predict
+from .features import fast_predict
 
 
 class OldTask:
@@ -46,7 +46,7 @@ class OldTask:
         try:
             device = next((p.device for p in model.parameters()), torch.device("cpu"))
             reader = nn.Sequential(model[k:-1], self.head.to(device))
-            logits = predict(reader, x)
+            logits = fast_predict(reader, x).cpu()
         finally:
             for m, mode in modes:
                 m.training = mode

@@ -16,7 +16,8 @@ class History:
     relative change since the trainer was created). The curves show the run as it happened.
 
     ``final``: the same measures for the model as ``fit`` LEFT it. After early stopping that is the restored best
-    model; after divergence, the restored starting point. ``status`` is one of :data:`ENDINGS`; ``message`` says
+    model; after divergence, the restored starting point. ``blowup`` (after divergence only): the step, the loss
+    and the same measures for the model where it blew up, before it was restored. ``status`` is one of :data:`ENDINGS`; ``message`` says
     it in words; ``notes`` lists what the trainer did on your behalf (cached features, rebuilt optimizer ...).
     """
 
@@ -31,6 +32,7 @@ class History:
     source_acc: list = field(default_factory=list)
     drift: dict = field(default_factory=dict)
     final: dict = field(default_factory=dict)
+    blowup: dict = field(default_factory=dict)
     status: str = "running"
     message: str = ""
     notes: list = field(default_factory=list)

@@ -9,6 +9,9 @@ callbacks and Lightning's ``BaseFinetuning`` read. A hook method returns nothing
 - ``after_evaluate(trainer, history)``: after each evaluation during the run;
 - ``after_step(trainer, history)``: after every update;
 - ``after_fit(trainer, history)``: once, when the run has ended and ``history.final`` is measured.
+
+A diverged run is measured where it blew up, before its weights are put back (``history.blowup``): a picture of
+it shows what the rate did to the model, never the restored starting point.
 """
 
 import math
@@ -50,12 +53,14 @@ class Divergence(Hook):
             self.limit = EXPLODE_FACTOR * max(loss, math.log(max(outputs.shape[-1], 2)))
         if math.isfinite(loss) and loss <= self.limit:
             return None
+        step = len(history.loss) + 1
+        history.blowup = {"step": step, "loss": loss, **trainer.measure()}  # the model as the rate left it
         self.start.restore(trainer.model)
         trainer.load_optimizer_state(self.optimizer_state)
         trainer.steps_done = self.start_step
         first = history.loss[0] if history.loss else loss
         history.end("diverged", (
-            f"Training diverged at step {len(history.loss) + 1}: the loss became {loss:.3g} (it started at "
+            f"Training diverged at step {step}: the loss became {loss:.3g} (it started at "
             f"{first:.3g}). The learning rate is too high for this model; try one 10x smaller. "
             "The weights were restored to where this run started."))
         return True
@@ -74,28 +79,56 @@ class StopOnRequest(Hook):
         return None
 
 
+def early_stopping_point(val_acc, patience):
+    """``(stop, best)``: the indices of the evaluation where early stopping with ``patience`` stops, and of the best
+    one (whose weights it keeps); ``None`` when it never stops. Only a strictly higher accuracy is an improvement."""
+    best, waited = None, 0
+    for i, accuracy in enumerate(val_acc):
+        if best is None or accuracy > val_acc[best]:
+            best, waited = i, 0
+            continue
+        waited += 1
+        if waited >= patience:
+            return i, best
+    return None
+
+
 class EarlyStopping(Hook):
-    """Stop when validation accuracy has not improved for ``patience`` evaluations, and restore the best weights."""
+    """Stop when validation accuracy has not improved for ``patience`` evaluations (:func:`early_stopping_point`),
+    and restore the best weights."""
 
     def __init__(self, patience):
         self.patience = patience
 
     def before_fit(self, trainer, history):
-        self.best, self.best_step, self.best_state, self.waited = None, None, None, 0
+        self.best, self.best_step, self.best_state = None, None, None
 
     def after_evaluate(self, trainer, history):
         accuracy = history.val_acc[-1]
         if self.best is None or accuracy > self.best:
-            self.best, self.best_step, self.best_state, self.waited = accuracy, trainer.steps_done, snapshot(trainer.model), 0
-            return None
-        self.waited += 1
-        if self.waited < self.patience:
+            self.best, self.best_step, self.best_state = accuracy, trainer.steps_done, snapshot(trainer.model)
+        point = early_stopping_point(history.val_acc, self.patience)
+        if point is None or point[0] != len(history.val_acc) - 1:
             return None
         self.best_state.restore(trainer.model)
         history.end("early-stopped", (
             f"Early stopping at step {trainer.steps_done}: validation accuracy had not improved for {self.patience} "
             f"evaluations, so the weights of step {self.best_step} (validation accuracy {self.best:.1%}) were restored."))
         return True
+
+    def after_fit(self, trainer, history):
+        if history.status == "early-stopped":  # ``final`` was measured on the restored model: say which step it is
+            history.final["step"] = self.best_step
+
+
+class StepOnValidationLoss(Hook):
+    """Step a scheduler that reads the validation loss (``ReduceLROnPlateau``) after each evaluation."""
+
+    def __init__(self, scheduler):
+        self.scheduler = scheduler
+
+    def after_evaluate(self, trainer, history):
+        self.scheduler.step(history.val_loss[-1])
 
 
 class Watch(Hook):

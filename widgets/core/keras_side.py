@@ -43,6 +43,9 @@ def keras_code(lr=1e-4, frozen=("conv1", "conv2"), schedule=None, steps=100):
     """Keras code that freezes ``frozen`` layers and compiles with Adam at ``lr``, on ``schedule``."""
     lines = [f'model.get_layer("{name}").trainable = False' for name in frozen]
     rate = schedules.keras_line(schedule, lr, steps)
+    callback = schedules.keras_callback(schedule)
+    if rate is None and callback is not None:  # plateau: Keras lowers the rate from a callback, not a schedule
+        rate = f"{checks.rate(lr):g}"
     if rate is None:
         raise checks.SettingError(f"Keras has no built-in schedule like {schedules.spec(schedule)[0]!r}; "
                                   "write a keras.optimizers.schedules.LearningRateSchedule for it.")
@@ -54,6 +57,10 @@ def keras_code(lr=1e-4, frozen=("conv1", "conv2"), schedule=None, steps=100):
         '    metrics=["accuracy"],',
         ")",
     ]
+    if callback is not None:
+        lines += ["# it reads the validation loss after every epoch: pass validation data and the callback to fit",
+                  f"callbacks = [{callback}]",
+                  "model.fit(x, y, validation_data=(x_val, y_val), epochs=EPOCHS, callbacks=callbacks)"]
     return "\n".join(lines)
 
 
@@ -66,13 +73,18 @@ def torch_code(lr=1e-4, frozen=("conv1", "conv2"), schedule=None, steps=100):
     ]
     line = schedules.torch_line(schedule, steps)
     if line:
-        lines += ["# stepped after every batch: scheduler.step()", f"scheduler = {line}"]
+        when = ("# stepped with the validation loss after every evaluation: scheduler.step(val_loss)"
+                if schedules.reads_validation_loss(schedule) else "# stepped after every batch: scheduler.step()")
+        lines += [when, f"scheduler = {line}"]
     return "\n".join(lines)
 
 
 def keras_schedule(schedule, lr, steps):
     """The Keras schedule object that :func:`keras_code` writes, built by running that very code."""
     rate = schedules.keras_line(schedule, lr, steps)
+    callback = schedules.keras_callback(schedule)
+    if rate is None and callback is not None:  # plateau: Keras lowers the rate from a callback, not a schedule
+        rate = f"{checks.rate(lr):g}"
     if rate is None:
         raise checks.SettingError(f"Keras has no built-in schedule like {schedules.spec(schedule)[0]!r}.")
     return eval(rate, {"keras": keras()})  # noqa: S307 - our own generated line: running it proves it is right

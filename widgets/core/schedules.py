@@ -4,7 +4,13 @@ Each :class:`Schedule` says what it does, its options (with defaults), how to bu
 for a run, the line that builds it in a plain PyTorch script, and its Keras spelling where Keras has the same
 schedule built in. A new schedule is one new entry in :data:`SCHEDULES`.
 
+Most schedules follow the step count (stepped after every batch). One does not: ``plateau``
+(``ReduceLROnPlateau``) watches the validation loss and multiplies the rate by ``factor`` once it has not improved
+for a while; the Trainer steps it with the validation loss after each evaluation (``reads_validation_loss``).
+Keras spells it as a callback, not as a schedule object (``keras.callbacks.ReduceLROnPlateau``).
+
     schedule_curve("cosine", steps=60, lr=3e-3)      # the rate at each step, without training
+    schedule_curve("plateau", 60, 3e-3, val_loss=[2.3, 1.9, 1.7, 1.7, 1.8, ...])   # one loss per evaluation
     build_scheduler(optimizer, {"name": "step", "gamma": 0.5}, steps=100)
 """
 
@@ -25,7 +31,9 @@ class Schedule:
 
     ``make(optimizer, steps, options)`` builds the scheduler, stepped after every batch of a ``steps``-batch run;
     ``torch_line(options, steps)`` writes that call for a script (``steps`` is an expression such as ``EPOCHS``);
-    ``keras_line(lr, options, steps)`` the Keras schedule with the same rate at every step, or ``None``.
+    ``keras_line(lr, options, steps)`` the Keras schedule with the same rate at every step, or ``None``;
+    ``keras_callback(options)`` the Keras callback that changes the rate instead (``ReduceLROnPlateau``), or ``None``.
+    ``reads_validation_loss``: stepped with the validation loss after each evaluation, not after every batch.
     """
 
     name: str
@@ -34,6 +42,8 @@ class Schedule:
     make: Callable
     torch_line: Callable
     keras_line: Optional[Callable] = None
+    keras_callback: Optional[Callable] = None
+    reads_validation_loss: bool = False
 
 
 def _every(options, steps):
@@ -68,6 +78,14 @@ def _pct_start(options, steps):
             f"lasts a whole step; got {pct:g}. Train for more steps or raise pct_start."
         )
     return pct
+
+
+def _factor(options):
+    return checks.fraction(options["factor"], "factor", include_high=False)
+
+
+def _patience(options):
+    return checks.whole(options["patience"], "patience", minimum=0)
 
 
 def _step_keras(lr, o, steps):
@@ -136,6 +154,20 @@ SCHEDULES = {
             torch_line=lambda o, steps: (f"torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: "
                                          f"min(1.0, 0.1 + 0.9 * step / {o['warmup_steps'] or f'max(1, {steps} // 10)'}))"),
         ),
+        Schedule(
+            "plateau", "WATCHES the validation loss: multiply the rate by factor once the loss has not improved for "
+            "more than patience evaluations in a row (ReduceLROnPlateau)",
+            {"factor": 0.5, "patience": 1},
+            # an absolute threshold, as Keras' min_delta: the same decisions in both libraries
+            make=lambda optimizer, steps, o: sched.ReduceLROnPlateau(
+                optimizer, factor=_factor(o), patience=_patience(o), threshold=1e-4, threshold_mode="abs"),
+            torch_line=lambda o, steps: (f"torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, factor={_factor(o):g}, "
+                                         f"patience={_patience(o)}, threshold=1e-4, threshold_mode='abs')"),
+            # Keras lowers the rate after `patience` bad evaluations, PyTorch after more than `patience`: hence + 1
+            keras_callback=lambda o: (f"keras.callbacks.ReduceLROnPlateau(\n    monitor='val_loss', "
+                                      f"factor={_factor(o):g}, patience={_patience(o) + 1}, min_delta=1e-4)"),
+            reads_validation_loss=True,
+        ),
     )
 }
 
@@ -165,17 +197,40 @@ def build_scheduler(optimizer, schedule, steps):
     return SCHEDULES[name].make(optimizer, checks.steps(steps), options)
 
 
-def schedule_curve(schedule, steps, lr=1e-3):
-    """The rate used at each of ``steps`` steps under ``schedule``: exactly what ``Trainer.fit`` would use."""
+def reads_validation_loss(schedule):
+    """True when ``schedule`` is stepped with the validation loss after each evaluation (``plateau``)."""
+    return SCHEDULES[spec(schedule)[0]].reads_validation_loss
+
+
+def example_validation_loss(evaluations):
+    """A validation loss that falls for the first 40% of the evaluations, then stalls and creeps up: what the
+    ScheduleExplorer draws ``plateau`` against before any run (one value per evaluation, step 0 included)."""
+    turn = max(1, int(0.4 * evaluations))
+    return [2.3 - 1.2 * min(i, turn) / turn + 0.02 * max(0, i - turn) for i in range(evaluations)]
+
+
+def schedule_curve(schedule, steps, lr=1e-3, val_loss=None, eval_every=None):
+    """The rate used at each of ``steps`` steps under ``schedule``: exactly what ``Trainer.fit`` would use.
+
+    A schedule that reads the validation loss (``plateau``) is stepped as the Trainer steps it: after the evaluation
+    at step 0 and after every ``eval_every`` steps (default: a tenth of the run), with the next value of ``val_loss``
+    (one per evaluation; default :func:`example_validation_loss`). The other schedules ignore both.
+    """
     lr = checks.rate(lr)
     steps = checks.steps(steps)
     optimizer = torch.optim.SGD([nn.Parameter(torch.zeros(1))], lr=lr)
     scheduler = build_scheduler(optimizer, schedule, steps)
+    by_loss = reads_validation_loss(schedule)
+    every = max(1, steps // 10) if eval_every is None else checks.whole(eval_every, "eval_every")
+    losses = list(val_loss) if val_loss is not None else example_validation_loss(steps // every + 1)
     curve = []
-    for _ in range(steps):
+    for step in range(steps):
+        if by_loss and step % every == 0 and step // every < len(losses):
+            scheduler.step(losses[step // every])  # the evaluation after `step` steps, before the next one
         curve.append(optimizer.param_groups[0]["lr"])
         optimizer.step()
-        scheduler.step()
+        if not by_loss:
+            scheduler.step()
     return curve
 
 
@@ -190,3 +245,10 @@ def keras_line(schedule, lr, steps):
     name, options = spec(schedule)
     make = SCHEDULES[name].keras_line
     return None if make is None else make(checks.rate(lr), options, checks.steps(steps))
+
+
+def keras_callback(schedule):
+    """The Keras callback that changes the rate as ``schedule`` does (``ReduceLROnPlateau``), or ``None``."""
+    name, options = spec(schedule)
+    make = SCHEDULES[name].keras_callback
+    return None if make is None else make(options)

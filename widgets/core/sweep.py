@@ -8,7 +8,10 @@ fine-tuning), all rates train AT ONCE: the frozen features are computed once
 layer (K x classes outputs, its gradient written out); anything deeper runs with ``functional_call`` + ``vmap``.
 One batched Adam step updates all copies: ``torch.optim.Adam`` cannot step K stacked copies with K rates, so its
 update is written out here, and a test checks it gives the same numbers as separate runs. Otherwise the copies are
-trained one after another with the ``Trainer``.
+trained one after another with the ``Trainer`` (the stacked machinery lives in :mod:`widgets.core.stacked`).
+
+A rate that diverges is measured WHERE it blew up, before its copy is put back to the start: its accuracies (new
+task, old task) and the loss that blew up describe what that rate did, never the restored starting point.
 """
 
 import copy
@@ -17,9 +20,8 @@ import time
 from dataclasses import dataclass, field
 
 import torch
-import torch.nn.functional as F
 from torch import nn
-from torch.func import functional_call, stack_module_state, vmap
+from torch.func import stack_module_state
 
 from . import checks
 from .batches import BatchOrder, as_tensors
@@ -27,14 +29,18 @@ from .features import FrozenFeatures
 from .forgetting import as_meter
 from .freezing import frozen_prefix
 from .hooks import EXPLODE_FACTOR, StopOnRequest
+from .stacked import single_linear, vmap_steps, wide_head_steps
 from .training import Trainer
+
 
 @dataclass
 class Sweep:
     """Several learning rates trained from the same start on the same batches.
 
-    Per rate (same order as ``lrs``): ``loss`` (a list per step), final ``train_acc``, ``val_acc``,
-    ``source_acc`` (or ``None``), ``status`` (``done``/``diverged``/``stopped``) and ``message``.
+    Per rate (same order as ``lrs``): ``loss`` (a list per step taken), ``train_acc``, ``val_acc``,
+    ``source_acc`` (or ``None``), ``status`` (``done``/``diverged``/``stopped``) and ``message``. For a rate that
+    ``diverged`` the accuracies are measured where it blew up (before its copy was put back to the start), and
+    ``blowup[i]`` holds that step and the loss that blew up (``None`` for the other rates).
     ``method`` is ``"vmap"`` (all at once) or ``"sequential"``.
     """
 
@@ -48,6 +54,7 @@ class Sweep:
     method: str
     seconds: float
     histories: list = field(default_factory=list)
+    blowup: list = field(default_factory=list)
 
     @property
     def best(self):
@@ -131,7 +138,8 @@ def _sweep_sequential(model, train, val, lrs, steps, source, batch_size, seed, a
                               hooks=[StopOnRequest(stop)] if stop is not None else ())
         out.histories.append(history)
         out.loss.append(history.loss)
-        final = history.final
+        final = history.blowup or history.final  # a diverged rate: the model where it blew up
+        out.blowup.append({"step": history.blowup["step"], "loss": history.blowup["loss"]} if history.blowup else None)
         out.train_acc.append(final["train_acc"])
         out.val_acc.append(final.get("val_acc"))
         out.source_acc.append(final.get("source_acc"))
@@ -140,125 +148,6 @@ def _sweep_sequential(model, train, val, lrs, steps, source, batch_size, seed, a
     if len(out.status) < len(lrs):
         out.lrs = lrs[: len(out.status)]
     return out
-
-
-def _single_linear(rest):
-    """``(the parameter-free layers before it, its name)`` when ``rest``'s only trainable layer is a final
-    ``nn.Linear`` with a bias (a classification head), else ``None``."""
-    children = list(rest.named_children())
-    if not children or not isinstance(children[-1][1], nn.Linear) or children[-1][1].bias is None:
-        return None
-    if any(any(True for _ in module.parameters()) for _, module in children[:-1]):
-        return None
-    if not all(p.requires_grad for p in children[-1][1].parameters()):
-        return None
-    return nn.Sequential(*[module for _, module in children[:-1]]), children[-1][0]
-
-
-def _adam_step(params, grads, state, lrs, step, alive, betas=(0.9, 0.999), eps=1e-8):
-    """torch.optim.Adam's update, written out for K stacked copies, each with its own rate (``lrs``: shape K)."""
-    b1, b2 = betas
-    bias1, bias2_sqrt = 1 - b1**step, math.sqrt(1 - b2**step)
-    for name, p in params.items():
-        g = grads[name]
-        m, v = state[name]
-        m.lerp_(g, 1 - b1)
-        v.mul_(b2).addcmul_(g, g, value=1 - b2)
-        rate = (lrs * alive / bias1).view(-1, *[1] * (p.dim() - 1))
-        p.sub_(rate * m / (v.sqrt() / bias2_sqrt + eps))
-
-
-def _vmap_steps(rest, params, buffers, trainable, rates):
-    """The general case: K copies of ``rest`` run as one with ``torch.func`` (``functional_call`` + ``vmap``)."""
-    template = copy.deepcopy(rest).to("meta")
-    batched = vmap(lambda p, b, x: functional_call(template, (p, b), (x,)), in_dims=(0, 0, None))
-    state = {n: (torch.zeros_like(p), torch.zeros_like(p)) for n, p in trainable.items()}
-    K = len(rates)
-
-    def step_fn(x, y, step, alive):
-        logits = batched(params, buffers, x)  # (K, B, classes)
-        per_model = F.cross_entropy(logits.transpose(1, 2), y.expand(K, -1), reduction="none").mean(1)
-        keep = alive.to(per_model.device)
-        grads = torch.autograd.grad(torch.where(keep, per_model, 0).sum(), list(trainable.values()))
-        with torch.no_grad():
-            _adam_step(trainable, dict(zip(trainable, grads)), state, rates, step, keep.to(rates.dtype))
-        return per_model.detach()
-
-    def restart(i, start):  # back to the start, with a fresh optimizer state (it may hold inf/NaN now)
-        with torch.no_grad():
-            for n, p in params.items():
-                p[i] = start[n][i]
-            for m, v in state.values():
-                m[i], v[i] = 0, 0
-
-    def predict(x):  # (K, N, classes)
-        evaluating = copy.deepcopy(template).eval()
-        with torch.no_grad():
-            return vmap(lambda p, b, x: functional_call(evaluating, (p, b), (x,)), in_dims=(0, 0, None))(params, buffers, x)
-
-    return step_fn, restart, lambda: None, predict
-
-
-def _wide_head_steps(rest, wide, params, rates, betas=(0.9, 0.999), eps=1e-8):
-    """K linear heads on the same input are ONE wide linear layer with K x classes outputs: one matrix product
-    per step instead of K, the gradient written out (no autograd), and one Adam update (``torch._foreach_*``:
-    one call per operation for all tensors). Same numbers as K separate runs with ``torch.optim.Adam``, in about
-    fifteen tensor operations per step: for a small head, per-operation overhead is where the time goes."""
-    before, name = wide
-    weight, bias = params[f"{name}.weight"], params[f"{name}.bias"]  # (K, C, D), (K, C)
-    K, C, D = weight.shape
-    W = weight.detach().reshape(K * C, D).clone()
-    b = bias.detach().reshape(K * C).clone()
-    tensors = [W, b]
-    m = [torch.zeros_like(t) for t in tensors]
-    v = [torch.zeros_like(t) for t in tensors]
-    row_rates = rates.repeat_interleave(C)  # a diverged copy gets rate 0 (see restart)
-    b1, b2 = betas
-    minus_one = {}
-
-    @torch.no_grad()
-    def step_fn(x, y, step, alive):
-        h = before(x) if len(before) else x
-        logits = torch.addmm(b, h, W.T).view(-1, C)  # all K heads in one matrix product; rows (sample, copy)
-        log_p = torch.log_softmax(logits, dim=1)
-        targets = y.repeat_interleave(K)[:, None]
-        per_model = -log_p.gather(1, targets).view(-1, K).mean(0)  # cross-entropy of each copy
-        # The gradient of a softmax cross-entropy is (softmax - one_hot) / batch: written out, it skips the
-        # autograd engine, the largest cost per step for a layer this small
-        if len(targets) not in minus_one:
-            minus_one[len(targets)] = torch.full((len(targets), 1), -1.0, dtype=log_p.dtype, device=log_p.device)
-        g_logits = log_p.exp_().scatter_add_(1, targets, minus_one[len(targets)]).div_(len(h)).view(len(h), K * C)
-        grads = [g_logits.T @ h, g_logits.sum(0)]
-        torch._foreach_lerp_(m, grads, 1 - b1)
-        torch._foreach_mul_(v, b2)
-        torch._foreach_addcmul_(v, grads, grads, value=1 - b2)
-        denom = torch._foreach_sqrt(v)
-        torch._foreach_div_(denom, math.sqrt(1 - b2**step))
-        torch._foreach_add_(denom, eps)
-        scale = row_rates / (1 - b1**step)
-        torch._foreach_addcdiv_(tensors, torch._foreach_mul(m, [scale[:, None], scale]), denom, value=-1)
-        return per_model
-
-    def restart(i, start):
-        with torch.no_grad():
-            rows = slice(i * C, (i + 1) * C)
-            W[rows] = start[f"{name}.weight"][i]
-            b[rows] = start[f"{name}.bias"][i]
-            for state in (*m, *v):
-                state[rows] = 0  # a fresh optimizer state: the diverged one may hold inf/NaN
-            row_rates[rows] = 0  # and no more steps for this copy
-
-    def finish():  # write the trained heads back into the stacked parameters
-        with torch.no_grad():
-            weight.copy_(W.detach().view(K, C, D))
-            bias.copy_(b.detach().view(K, C))
-
-    def predict(x):  # (K, N, classes), all heads in one matrix product
-        with torch.no_grad():
-            h = before.eval()(x) if len(before) else x
-            return torch.addmm(b, h, W.T).view(len(h), K, C).transpose(0, 1)
-
-    return step_fn, restart, finish, predict
 
 
 def _sweep_vmap(model, train, val, lrs, steps, source, batch_size, seed, callback, stop, device):
@@ -276,16 +165,35 @@ def _sweep_vmap(model, train, val, lrs, steps, source, batch_size, seed, callbac
     trainable = {n: p for n, p in params.items() if p.requires_grad}
     start = {n: p.detach().clone() for n, p in params.items()}
     K_rates = torch.tensor(lrs, dtype=feats.dtype, device=feats.device)
-    wide = _single_linear(rest)
+    wide = single_linear(rest)
     if wide is not None:
-        step_fn, restart, finish, predict = _wide_head_steps(rest, wide, params, K_rates)
+        step_fn, restart, finish, predict = wide_head_steps(rest, wide, params, K_rates)
     else:
-        step_fn, restart, finish, predict = _vmap_steps(rest, params, buffers, trainable, K_rates)
+        step_fn, restart, finish, predict = vmap_steps(rest, params, buffers, trainable, K_rates)
+    val_x = None
+    if val is not None:
+        val_x, val_y = as_tensors(val)
+        val_x = features.get("val", val_x, k)
+    meter = as_meter(source)
+
+    def accuracy(x, labels):
+        logits = predict(x)
+        return (logits.argmax(-1) == labels.to(logits.device)).float().mean(1).tolist()
+
+    def old_task(i):  # the frozen prefix and copy i's trained rest decide the old task's accuracy
+        with torch.no_grad():
+            for n, p in body[k:].named_parameters():
+                p.copy_(params[n][i])
+            for n, b in body[k:].named_buffers():
+                b.copy_(buffers[n][i])
+        return meter.accuracy(body, features)
+
     alive = [True] * K  # a plain list: checked K times a step, where tensor indexing would cost more than the step
     alive_mask = torch.ones(K, dtype=torch.bool)
     losses = [[] for _ in range(K)]
     status = ["done"] * K
     messages = [""] * K
+    blowup = [None] * K
     limits = None
     done = 0
     for step in range(1, steps + 1):
@@ -307,6 +215,10 @@ def _sweep_vmap(model, train, val, lrs, steps, source, batch_size, seed, callbac
                     f"diverged at step {step}: the loss became {v:.3g}; this rate is too high. "
                     "The weights were restored to where this run started."
                 )
+                finish()  # copy i's weights where it blew up, measured before it is put back
+                blowup[i] = {"step": step, "loss": v, "train_acc": accuracy(feats, y)[i],
+                             "val_acc": accuracy(val_x, val_y)[i] if val_x is not None else None,
+                             "source_acc": old_task(i) if meter is not None else None}
                 restart(i, start)
             else:
                 losses[i].append(v)
@@ -314,32 +226,16 @@ def _sweep_vmap(model, train, val, lrs, steps, source, batch_size, seed, callbac
         if callback is not None and step % 10 == 0:
             callback(None, Sweep(lrs, losses, [], [], [], status, messages, "vmap", 0.0))
     finish()
-
-    def accuracy(x, labels):
-        logits = predict(x)
-        return (logits.argmax(-1) == labels.to(logits.device)).float().mean(1).tolist()
-
     train_acc = accuracy(feats, y)
-    if val is not None:
-        val_x, val_y = as_tensors(val)
-        val_acc = accuracy(features.get("val", val_x, k), val_y)
-    else:
-        val_acc = [None] * K
-    source_acc = [None] * K
-    meter = as_meter(source)
-    if meter is not None:
-        # the frozen prefix and (if it is trained) the head decide the old task's accuracy: read each copy
-        source_acc = []
-        for i in range(K):
-            with torch.no_grad():
-                for n, p in body[k:].named_parameters():
-                    p.copy_(params[n][i])
-                for n, b in body[k:].named_buffers():
-                    b.copy_(buffers[n][i])
-            source_acc.append(meter.accuracy(body, features))
+    val_acc = accuracy(val_x, val_y) if val_x is not None else [None] * K
+    source_acc = [old_task(i) for i in range(K)] if meter is not None else [None] * K
+    for i, found in enumerate(blowup):
+        if found is not None:  # a diverged copy: what it was where it blew up, not the restored start
+            train_acc[i], val_acc[i], source_acc[i] = found["train_acc"], found["val_acc"], found["source_acc"]
     for i, s in enumerate(status):
         if s == "done":
             messages[i] = f"trained {done} steps"
         elif s == "stopped":
             messages[i] = f"stopped at step {done}"
-    return Sweep(lrs, losses, train_acc, val_acc, source_acc, status, messages, "vmap", 0.0)
+    blowups = [None if b is None else {"step": b["step"], "loss": b["loss"]} for b in blowup]
+    return Sweep(lrs, losses, train_acc, val_acc, source_acc, status, messages, "vmap", 0.0, blowup=blowups)

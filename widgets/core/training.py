@@ -33,14 +33,13 @@ from torch import nn
 from . import checks
 from .batches import BatchOrder, as_tensors, shift
 from .checks import TrainingError
-from .features import FrozenFeatures, predict
+from .features import FrozenFeatures, fast_predict, predict
 from .forgetting import as_meter
 from .freezing import train_mode, trainable_parameters
 from .history import History, weight_drift
-from .hooks import Divergence, EarlyStopping, StopOnRequest, Watch
-from .schedules import build_scheduler
-
-OPTIMIZERS = {"adam": torch.optim.Adam, "adamw": torch.optim.AdamW, "sgd": torch.optim.SGD}
+from .optimizers import OPTIMIZERS, block_parameters, make_optimizer
+from .hooks import Divergence, EarlyStopping, StepOnValidationLoss, StopOnRequest, Watch
+from .schedules import build_scheduler, reads_validation_loss
 
 
 def pick_device(device=None):
@@ -65,16 +64,6 @@ def evaluate(model, data, batch_size=512):
     finally:
         for m, mode in modes:
             m.training = mode
-
-
-def _make_optimizer(name, groups, options):
-    """The fused (single-kernel) Adam/AdamW where this PyTorch has it: same update, less time per step."""
-    if name in ("adam", "adamw"):
-        try:
-            return OPTIMIZERS[name](groups, fused=True, **options)
-        except (RuntimeError, TypeError, ValueError):
-            pass
-    return OPTIMIZERS[name](groups, **options)
 
 
 class Trainer:
@@ -105,11 +94,15 @@ class Trainer:
         self.lr = self._check_lr_setting(lr)
         if schedule is not None and not callable(schedule):
             build_scheduler(torch.optim.SGD([nn.Parameter(torch.zeros(1))], lr=1.0), schedule, 100)  # names, options
+            if reads_validation_loss(schedule) and self.val is None:
+                raise TrainingError("the 'plateau' schedule lowers the rate when the validation loss stops improving: "
+                                    "it needs validation data (val=...).")
         self.schedule = schedule
         self.seed = seed
         self.eval_frozen, self.cache, self.rebuild_on_freeze_change = eval_frozen, cache, rebuild_on_freeze_change
         self.initial_state = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}  # for drift
         self.steps_done = 0
+        self.inputs = None  # (cached blocks, training inputs, validation inputs) while fit runs
         self.optimizer = None
         self._optimizer_signature = None
         self._stop = threading.Event()
@@ -144,31 +137,19 @@ class Trainer:
 
     # ---- optimizer -----------------------------------------------------------------------------
 
-    def _groups(self):
-        """``[(block, [trainable parameters])]``; a tensor shared by two blocks belongs to the first."""
-        parts = list(self.model.named_children()) + list(self.model.named_parameters(recurse=False))
-        seen, groups = set(), []
-        for name, part in parts:
-            params = [p for p in (part.parameters() if isinstance(part, nn.Module) else [part])
-                      if p.requires_grad and id(p) not in seen]
-            seen.update(id(p) for p in params)
-            if params:
-                groups.append((name, params))
-        return groups
-
     def _signature(self):
-        return tuple((name, id(p)) for name, params in self._groups() for p in params)
+        return tuple((name, id(p)) for name, params in block_parameters(self.model) for p in params)
 
     def build_optimizer(self):
         """One parameter group per trainable block, each with its own rate (``group["block"]`` names it)."""
-        groups = [{"params": params, "lr": self.rate_for(name), "block": name} for name, params in self._groups()]
+        groups = [{"params": params, "lr": self.rate_for(name), "block": name} for name, params in block_parameters(self.model)]
         if not groups:
             raise TrainingError(
                 "nothing to train: every parameter is frozen (requires_grad=False). Unfreeze at least the head.")
         options = {"weight_decay": self.weight_decay}
         if self.optimizer_name == "sgd":
             options["momentum"] = self.momentum
-        self.optimizer = _make_optimizer(self.optimizer_name, groups, options)
+        self.optimizer = make_optimizer(self.optimizer_name, groups, options)
         self._optimizer_signature = self._signature()
         return self.optimizer
 
@@ -236,9 +217,9 @@ class Trainer:
         rest = self.model[k:] if k else self.model
         out = {}
         try:
-            out["train_acc"] = (predict(rest, x_train).argmax(1) == self.y).float().mean().item()
+            out["train_acc"] = (fast_predict(rest, x_train).cpu().argmax(1) == self.y).float().mean().item()
             if self.val is not None:
-                logits = predict(rest, x_val)
+                logits = fast_predict(rest, x_val).cpu()
                 out["val_acc"] = (logits.argmax(1) == self.val[1]).float().mean().item()
                 out["val_loss"] = F.cross_entropy(logits, self.val[1]).item()
             if self.source is not None:
@@ -247,6 +228,10 @@ class Trainer:
             for m, mode in modes:
                 m.training = mode
         return out
+
+    def measure(self):
+        """The measures of an evaluation for the model as it is now, during ``fit`` (``{}`` without evaluations)."""
+        return self._measure(*self.inputs) if self.inputs is not None else {}
 
     def _record(self, history, k, x_train, x_val, on_curve=True):
         history.record_evaluation(self.steps_done, self._measure(k, x_train, x_val),
@@ -275,8 +260,13 @@ class Trainer:
         self._stop.clear()
         self._prepare_optimizer(history)  # raises TrainingError before anything changes
         scheduler = self._make_scheduler(steps)
+        by_loss = isinstance(scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau)  # stepped after evaluations
+        if by_loss and not (eval_every and self.val is not None):
+            raise TrainingError("a schedule that reads the validation loss needs validation data and evaluations "
+                                "(val=... and eval_every above 0).")
         # Stop comes last, so that a callback that asks to stop (Watch) is heard after the very step it saw
         hooks = [Divergence(), *([EarlyStopping(patience)] if patience else []), *hooks,
+                 *([StepOnValidationLoss(scheduler)] if by_loss else []),
                  *([Watch(callback, callback_every)] if callback is not None else []), StopOnRequest(self._stop)]
 
         started = time.perf_counter()
@@ -288,6 +278,7 @@ class Trainer:
             history.notes.append(f"{', '.join(self.block_names()[:k])} frozen: their output was computed once and cached")
         trainable = self.model[k:] if k else self.model
         y_train = self.y.to(self.device)
+        self.inputs = (k, x_train, x_val) if eval_every else None
         self._train_mode()
         for hook in hooks:
             hook.before_fit(self, history)
@@ -311,7 +302,7 @@ class Trainer:
                 self.optimizer.zero_grad(set_to_none=True)
                 loss.backward()
                 self.optimizer.step()
-                if scheduler is not None:
+                if scheduler is not None and not by_loss:
                     scheduler.step()
                 self.steps_done += 1
                 history.steps.append(self.steps_done)
@@ -333,6 +324,7 @@ class Trainer:
         elif not eval_every:
             history.final = {"step": self.steps_done}
         self.model.eval()
+        self.inputs = None
         history.seconds = time.perf_counter() - started
         for hook in hooks:
             hook.after_fit(self, history)

@@ -1,7 +1,9 @@
-"""DiscriminativeLR: one rate per block (small for early layers, large for the new head) next to one uniform rate.
+"""DiscriminativeLR: one rate per block (small for early layers, large for the new head) next to one uniform rate,
+and next to the same rates in reverse order (large for early layers, small for the head): the control that says
+whether it is WHERE the small rates go that matters.
 
 ipywidgets wiring only: training is the ``Trainer`` (``lr={block: rate}``), figures ``widgets.figures.training``.
-The learner's model is never changed: both runs train copies.
+The learner's model is never changed: every run trains a copy.
 """
 
 import ipywidgets as ipw
@@ -17,13 +19,18 @@ from .training_runs import Runs, copy_with, course_defaults, train_in_turn
 DEFAULT_RATES = {"conv1": 1e-4, "conv2": 3e-4, "conv3": 1e-3, "head": 1e-2}
 
 
+def reversed_rates(rates):
+    """The same rates given to the blocks in reverse order: the head gets conv1's rate, conv1 the head's."""
+    return dict(zip(rates, reversed(list(rates.values()))))
+
+
 class DiscriminativeLR(Runs, ipw.VBox):
-    """One rate per block, shown as bars and trained, next to one uniform rate: accuracy on the new task and on
-    the old one (the forgetting meter)."""
+    """One rate per block, shown as bars and trained, next to one uniform rate and to the reversed rates: accuracy
+    on the new task and on the old one (the forgetting meter)."""
 
     display_name = "DiscriminativeLR"
 
-    def __init__(self, model=None, train=None, val=None, source=None, rates=None, uniform=3e-3, steps=60, seed=0):
+    def __init__(self, model=None, train=None, val=None, source=None, rates=None, uniform=3e-3, steps=40, seed=0):
         rates = dict(rates if rates is not None else DEFAULT_RATES)
         for name, lr in rates.items():
             checks.rate(lr, f"rate for {name}")
@@ -36,7 +43,7 @@ class DiscriminativeLR(Runs, ipw.VBox):
         self.uniform = rate_box("uniform", uniform, width="150px")
         self.steps = ipw.IntText(value=steps, description="steps", layout=ipw.Layout(width="160px"))
         self.rates_fig = figs.rates_figure(widget=True)
-        self.acc_fig = figs.accuracy_bars_figure(widget=True, title="Discriminative vs uniform")
+        self.acc_fig = figs.accuracy_bars_figure(widget=True, title="Discriminative vs uniform vs reversed")
         self.code = ipw.HTML()
         self.message = ipw.HTML()
         self.runner = BackgroundRunner(self._job, on_done=self._show, start_label="Compare", on_start=self._clear)
@@ -72,20 +79,19 @@ class DiscriminativeLR(Runs, ipw.VBox):
         start = copy_with(self.model, self, ())
         self.source_before = self.source.accuracy(start) if self.source is not None else None
         return train_in_turn(
-            {"discriminative": rates, "uniform": uniform},
+            {"discriminative": rates, "uniform": uniform, "reversed": reversed_rates(rates)},
             lambda lr: Trainer(copy_with(self.model, self, ()), self.train, self.val, lr=lr, source=self.source,
                                seed=self.seed),
             steps, progress, stop, say_which=True)
 
     def _show(self, runs):
         self.result = runs
+        if self.source_before is None and self.source is not None:  # a result computed elsewhere (show)
+            self.source_before = self.source.accuracy(copy_with(self.model, self, ()))
         labels = list(runs)
-        finals = [runs[label].final for label in labels]
-        fig = self.acc_fig
-        figs.update_accuracy_bars(fig, [0] * len(labels), [f.get("val_acc") for f in finals],
-                                  [f.get("source_acc") for f in finals], self.source_before)
-        with fig.batch_update():
-            for trace in fig.data:
-                trace.x = labels
+        finals = [runs[label].blowup or runs[label].final for label in labels]  # a diverged run: where it blew up
+        figs.update_accuracy_bars(self.acc_fig, [0] * len(labels), [f.get("val_acc") for f in finals],
+                                  [f.get("source_acc") for f in finals], self.source_before,
+                                  [runs[label].status for label in labels], labels=labels)
         return " | ".join(f"{label}: new task {f.get('val_acc', 0):.0%}, old task {f.get('source_acc', 0):.0%}"
                           for label, f in zip(labels, finals))

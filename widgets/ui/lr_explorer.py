@@ -3,6 +3,9 @@
 ipywidgets wiring only: training is ``widgets.core.sweep``, figures ``widgets.figures.training``. The learner's
 model is never changed: every rate trains a copy. Without arguments it uses the course's pre-trained model, the
 few-shot Digits-M task and the forgetting meter (the letters, read with the original head).
+
+A rate that diverges is shown as diverged: its loss curve ends with a cross where it blew up, and its bars (hatched)
+and the words say what it did to the model THERE, before its weights were put back: never "kept 99%".
 """
 
 import ipywidgets as ipw
@@ -26,7 +29,7 @@ class LRExplorer(Runs, ipw.VBox):
     display_name = "LRExplorer"
 
     def __init__(self, model=None, train=None, val=None, source=None, lrs=(1e-4, 1e-3, 3e-3, 1e-2),
-                 preset="all layers", steps=50, augment=True, seed=0):
+                 preset="all layers", steps=40, augment=False, seed=0):
         lrs = checks.rates(lrs)
         checks.choice(preset, "preset", list(PRESETS))
         steps = checks.steps(steps)
@@ -98,35 +101,49 @@ class LRExplorer(Runs, ipw.VBox):
 
     def _show(self, result):
         self.result = result
+        if self.source_before is None and self.source is not None:  # a result computed elsewhere (show)
+            self.source_before = self.source.accuracy(copy_with(self.model, self, preset(self.preset.value)))
         best = result.best if result.lrs else None
-        figs.update_loss_curves(self.loss_fig, result.lrs, result.loss, result.status, best)
-        figs.update_accuracy_bars(self.acc_fig, result.lrs, result.val_acc, result.source_acc, self.source_before)
+        blowups = result.blowup or None
+        figs.update_loss_curves(self.loss_fig, result.lrs, result.loss, result.status, best, blowups)
+        figs.update_accuracy_bars(self.acc_fig, result.lrs, result.val_acc, result.source_acc, self.source_before,
+                                  result.status)
         self.explanation.value = self.explain(result)
         return f"Trained {len(result.lrs)} rates in {result.seconds:.1f} s ({result.method})."
 
     def explain(self, result):
-        """The result in words: the best rate, the diverged ones, what was forgotten."""
+        """The result in words: the best rate, the diverged ones (measured where they blew up), what was forgotten."""
         if not result.lrs:
             return "<i>Stopped before the first rate finished.</i>"
         lines = []
         best = result.best
-        if result.val_acc[best] is not None:
+        if result.val_acc[best] is not None and result.status[best] != "diverged":
             lines.append(f"Best on the new task: <b>lr {result.lrs[best]:g}</b> "
                          f"({result.val_acc[best]:.0%} validation accuracy).")
-        if result.diverged:
-            lines.append("Diverged (the loss blew up, weights restored): "
-                         + ", ".join(f"{lr:g}" for lr in result.diverged) + ".")
+        for i, (lr, status) in enumerate(zip(result.lrs, result.status)):
+            if status != "diverged":
+                continue
+            blowup = result.blowup[i] if i < len(result.blowup) else None
+            where = f" at step {blowup['step']} (the loss reached {blowup['loss']:.3g})" if blowup else ""
+            measured = [f"{name} {value:.0%}" for name, value in
+                        (("new task", result.val_acc[i]), ("old task", result.source_acc[i])) if value is not None]
+            lines.append(f"<b>Diverged: lr {lr:g}</b>{where}. Measured there: {', '.join(measured) or 'nothing'}. "
+                         "Its weights were then put back to the start, so the model you pass in is unchanged.")
         chance = 1 / self.model.num_classes if hasattr(self.model, "num_classes") else None
-        collapsed = [lr for lr, a, s in zip(result.lrs, result.val_acc, result.status)
-                     if a is not None and chance and a < 1.5 * chance and s != "diverged"]
-        if collapsed:
-            lines.append("Collapsed to chance level (too large a step wrecked the pre-trained features): "
-                         + ", ".join(f"{lr:g}" for lr in collapsed) + ".")
-        if self.source_before is not None and any(a is not None for a in result.source_acc):
-            kept = [i for i in range(len(result.lrs)) if result.source_acc[i] is not None]
-            worst = min(kept, key=lambda i: result.source_acc[i])
-            keep = max(kept, key=lambda i: result.source_acc[i])
-            lines.append(f"Forgetting meter: the old task was at {self.source_before:.0%}; lr {result.lrs[keep]:g} "
-                         f"keeps {result.source_acc[keep]:.0%}, lr {result.lrs[worst]:g} leaves "
-                         f"{result.source_acc[worst]:.0%}.")
+        near_chance = [lr for lr, a, s in zip(result.lrs, result.val_acc, result.status)
+                       if a is not None and chance and a < 1.5 * chance and s != "diverged"]
+        if near_chance:
+            lines.append("New task near chance level (1 in {:.0f}): ".format(1 / chance)
+                         + ", ".join(f"lr {lr:g}" for lr in near_chance) + ".")
+        trained = [i for i, s in enumerate(result.status) if s != "diverged" and result.source_acc[i] is not None]
+        if self.source_before is not None and trained:
+            worst = min(trained, key=lambda i: result.source_acc[i])
+            keep = max(trained, key=lambda i: result.source_acc[i])
+            if result.source_acc[keep] == result.source_acc[worst]:
+                lines.append(f"Forgetting meter: the old task was at {self.source_before:.0%}; every rate that trained "
+                             f"leaves {result.source_acc[keep]:.0%}.")
+            else:
+                lines.append(f"Forgetting meter: the old task was at {self.source_before:.0%}; lr "
+                             f"{result.lrs[keep]:g} keeps {result.source_acc[keep]:.0%}, lr {result.lrs[worst]:g} "
+                             f"leaves {result.source_acc[worst]:.0%}.")
         return "<br>".join(lines)

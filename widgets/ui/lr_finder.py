@@ -22,7 +22,7 @@ class LRFinder(Runs, ipw.VBox):
 
     display_name = "LRFinder"
 
-    def __init__(self, model=None, train=None, preset="all layers", start=1e-6, end=1.0, steps=80, seed=0):
+    def __init__(self, model=None, train=None, preset="all layers", start=1e-6, end=1.0, steps=60, seed=0):
         start, end = checks.rate(start, "start rate"), checks.rate(end, "end rate")
         steps = checks.steps(steps)
         checks.choice(preset, "preset", list(PRESETS))
@@ -72,8 +72,10 @@ class LRFinder(Runs, ipw.VBox):
     def _show(self, result):
         self.result = result
         figs.update_finder(self.fig, result)
+        trained = "the new head alone" if self.preset.value == "head only" else f"{self.preset.value} trainable"
         self.explanation.value = html.escape(result.message) + (
-            f"<br>Suggested: <b>{result.suggestion:.0e}</b> (a tenth of the rate with the lowest loss). For "
-            "fine-tuning, start there or lower: the pre-trained layers want small steps.")
+            f"<br>Suggested starting rate, with {html.escape(trained)}: <b>{result.suggestion:.0e}</b> (a tenth of the "
+            "rate with the lowest smoothed loss). The test reads only this task's training loss: it does not measure "
+            "how much the pre-trained blocks forget. Use it for the head; give pre-trained blocks lower rates.")
         ended = {"stopped": "Stopped.", "blew up": "Done: the loss blew up.", "end rate": "Done."}[result.ended]
         return f"{ended} {self.model_note}"

@@ -1,8 +1,10 @@
 """MetricsExplorer: train while watching training and validation accuracy, then try the remedies for overfitting.
 
-ipywidgets wiring only: training is ``widgets.core.training.Trainer``, the figure ``widgets.figures.training``.
-Every run starts from the pre-trained course model (a fresh copy) and is added to the plot and the table, so
-runs can be compared. ``run(wait=True, **settings)`` trains in the calling thread (lesson cells, tests).
+ipywidgets wiring only: the runs are ``widgets.core.remedies.train_run`` (each remedy changes one thing), the figure
+``widgets.figures.training``. Every run starts from the pre-trained course model (a fresh copy) and is added to the
+table, so runs can be compared; the plot always shows the baseline and the latest runs. ``run(wait=True,
+**settings)`` trains in the calling thread (lesson cells, tests); ``add(history, **settings)`` shows a run trained
+elsewhere with those settings (an experiment's).
 """
 
 import html
@@ -10,21 +12,12 @@ import html
 import ipywidgets as ipw
 
 from ..core import checks
-from ..core.course import course_model, validation_task
-from ..core.freezing import freeze
-from ..core.model import BACKBONE_BLOCKS
-from ..core.training import Trainer
+from ..core.remedies import REMEDIES, train_run
 from ..figures import training as figs
 from .background import BackgroundRunner
 from .inputs import whole_box
 
-#: remedy -> (label in the widget, what it does)
-REMEDIES = {
-    "freeze": ("freeze the backbone", "only the new head trains (conv1-conv3 frozen)"),
-    "augment": ("augment", "every batch shifted by up to 2 pixels"),
-    "weight_decay": ("weight decay", "AdamW with weight decay 0.1: weights are pulled towards 0"),
-    "early_stopping": ("early stopping", "stop when validation accuracy has not improved for 2 checks; keep the best"),
-}
+#: runs on the plot: the baseline and the latest others
 MAX_RUNS_SHOWN = 4
 
 
@@ -36,17 +29,18 @@ class MetricsExplorer(ipw.VBox):
     def __init__(self, n_per_class=20, steps=100, lr=1e-3, seed=0, model_factory=None, task=None):
         self.lr = checks.rate(lr)
         steps = checks.steps(steps)
-        self.model_factory = model_factory or (lambda: course_model(seed=seed))
-        self.task = task or validation_task
+        self.model_factory = model_factory
+        self.task = task
         self.seed = seed
         self.runs = {}
         self.result = None
+        self.default_n = n_per_class
         self.n_per_class = whole_box("images per class", n_per_class, 2, 57)
         self.steps = ipw.IntText(value=steps, description="steps", layout=ipw.Layout(width="160px"))
         self.remedies = {key: ipw.Checkbox(value=False, description=label, indent=False,
                                            layout=ipw.Layout(width="170px"))
                          for key, (label, _) in REMEDIES.items()}
-        self.runner = BackgroundRunner(self._job, on_done=self._show)
+        self.runner = BackgroundRunner(self._job, on_done=self._show, on_start=self._clear)
         self.fig = figs.train_val_figure(widget=True)
         self.table = ipw.HTML()
         self.help = ipw.HTML("<br>".join(f"<b>{label}</b>: {what}" for label, what in REMEDIES.values()))
@@ -69,33 +63,38 @@ class MetricsExplorer(ipw.VBox):
         settings["n_per_class"] = checks.whole(settings["n_per_class"], "n_per_class", 2, 57)
         return settings
 
+    @property
+    def baseline(self):
+        """The label of the baseline: the first run without a remedy at the explorer's images per class (else the
+        first run)."""
+        plain = self.label({"n_per_class": self.default_n})
+        return plain if plain in self.runs else next(iter(self.runs), None)
+
     def _job(self, progress, stop, overrides=None):
         settings = self.settings(**(overrides or {}))
-        train, val = self.task(settings["n_per_class"])
-        model = self.model_factory()
-        if settings["freeze"]:
-            freeze(model, *BACKBONE_BLOCKS)
-        trainer = Trainer(model, train, val, lr=1e-2 if settings["freeze"] else self.lr, seed=self.seed,
-                          augment=bool(settings["augment"]),
-                          optimizer="adamw" if settings["weight_decay"] else "adam",
-                          weight_decay=0.1 if settings["weight_decay"] else 0.0)
-        label = self.label(settings)
-        steps = settings["steps"]
+        label, steps = self.label(settings), settings["steps"]
 
-        def live(history):
+        def live(history):  # after each evaluation: the curves grow live
             progress(len(history.loss) / steps, f"{label}: step {len(history.loss)} of {steps}")
-            if stop.is_set():
-                trainer.stop()
-            self.runs[label] = history  # called after each evaluation: the curves grow live
+            self.runs[label] = history
             figs.update_train_val(self.fig, self._shown())
 
-        history = trainer.fit(steps, callback=live, callback_every=steps, eval_every=max(1, steps // 10),
-                              patience=2 if settings["early_stopping"] else None)
+        history = train_run(
+            settings["n_per_class"], steps, self.lr, self.seed, freeze_backbone=bool(settings["freeze"]),
+            augment=settings["augment"], weight_decay=settings["weight_decay"],
+            early_stopping=settings["early_stopping"], callback=live, stop=stop,
+            model_factory=self.model_factory, task=self.task)
         self.runs[label] = history
         return label, history
 
     def _shown(self):
-        return dict(list(self.runs.items())[-MAX_RUNS_SHOWN:])
+        """The baseline and the latest runs (at most ``MAX_RUNS_SHOWN``), the baseline first."""
+        baseline = self.baseline
+        others = [label for label in self.runs if label != baseline][-(MAX_RUNS_SHOWN - 1):]
+        return {label: self.runs[label] for label in ([baseline] if baseline else []) + others}
+
+    def _clear(self):
+        self.result = None
 
     def _show(self, outcome):
         label, history = outcome
@@ -104,22 +103,30 @@ class MetricsExplorer(ipw.VBox):
         self.table.value = self.table_html()
         return html.escape(f"{label}: {history.message}")
 
+    def add(self, history, **settings):
+        """Show ``history``, a run trained elsewhere with these settings (e.g. an experiment's), as if run here."""
+        settings = self.settings(**settings)
+        self.runs[self.label(settings)] = history
+        self._show((self.label(settings), history))
+        return history
+
     def summary(self):
         """Per run, for the model each run LEFT (after early stopping: the restored best one): training and
-        validation accuracy, their gap; and the best validation accuracy seen, the steps, the seconds."""
+        validation accuracy, their gap; the best validation accuracy seen, the steps trained, the seconds."""
         rows = {}
         for label, h in self.runs.items():
             train, val = h.final["train_acc"], h.final["val_acc"]
             rows[label] = {"train": train, "val": val, "gap": train - val, "best_val": max(h.val_acc),
-                           "steps": len(h.loss), "seconds": h.seconds}
+                           "steps": len(h.loss), "kept_step": h.final["step"], "seconds": h.seconds}
         return rows
 
     def table_html(self):
         lines = ["<table><tr><th style='text-align:left'>run</th><th>train</th><th>validation</th><th>gap</th>"
-                 "<th>steps</th></tr>"]
+                 "<th>steps trained</th><th>model kept from step</th></tr>"]
         for label, row in self.summary().items():
             lines.append(f"<tr><td style='text-align:left'>{html.escape(label)}</td><td>{row['train']:.0%}</td>"
-                         f"<td>{row['val']:.0%}</td><td>{row['gap']:.0%}</td><td>{row['steps']}</td></tr>")
+                         f"<td>{row['val']:.0%}</td><td>{row['gap']:.0%}</td><td>{row['steps']}</td>"
+                         f"<td>{row['kept_step']}</td></tr>")
         return "".join(lines) + "</table>"
 
     def run(self, wait=True, **settings):

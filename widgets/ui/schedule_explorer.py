@@ -1,7 +1,9 @@
 """ScheduleExplorer: the rate at every step for each schedule (redrawn at once), then one applied to a real run.
 
 ipywidgets wiring only: the schedules are the course's one table (``widgets.core.schedules``), training the
-``Trainer``. The learner's model is never changed: both runs train copies.
+``Trainer``. The learner's model is never changed: both runs train copies. ``plateau`` follows the validation loss,
+so before a run its curve is drawn for an example loss that stops improving (``example_validation_loss``); in the
+run it follows the real one.
 """
 
 import html
@@ -10,17 +12,21 @@ import ipywidgets as ipw
 
 from ..core import checks
 from ..core.course import PRESETS
-from ..core.schedules import SCHEDULES, keras_line, schedule_curve, spec
+from ..core.schedules import SCHEDULES, keras_callback, keras_line, reads_validation_loss, schedule_curve, spec
 from ..core.training import Trainer
 from ..figures import training as figs
 from .background import BackgroundRunner, message_html, shown_in
 from .inputs import code_view
 from .training_runs import Runs, copy_with, course_defaults, preset, train_in_turn
 
+#: evaluations per run: the validation loss is drawn at each, and ``plateau`` reads it there
+EVALUATIONS = 10
+
 
 class ScheduleExplorer(Runs, ipw.VBox):
     """LR against step for each schedule and its options, then the chosen one applied to a real run next to a
-    constant rate. The Keras spelling of the chosen schedule is shown beside it, where Keras has one built in."""
+    constant rate (validation loss at each evaluation). The Keras spelling of the chosen schedule is shown beside
+    it: a schedule object, or for ``plateau`` the ``ReduceLROnPlateau`` callback."""
 
     display_name = "ScheduleExplorer"
 
@@ -41,7 +47,7 @@ class ScheduleExplorer(Runs, ipw.VBox):
         self.fig = figs.schedule_figure(widget=True)
         self.note = ipw.HTML()
         self.keras = ipw.HTML()
-        self.run_fig = figs.loss_curves_figure(widget=True, title="Training loss: constant rate vs the schedule")
+        self.run_fig = figs.validation_loss_figure(widget=True)
         self.runner = BackgroundRunner(self._job, on_done=self._show, start_label="Apply to a run",
                                        on_start=self._clear)
         refresh = shown_in(self.say)(lambda _: self.refresh())
@@ -61,8 +67,10 @@ class ScheduleExplorer(Runs, ipw.VBox):
         self.options = {}
         for name, default in defaults.items():
             value = values.get(name, default)
-            if default is None or isinstance(default, int):  # a number of steps; 0 means "from the run's length"
+            if default is None:  # a number of steps; 0 means "from the run's length"
                 control = ipw.IntText(value=value or 0, description=name, layout=ipw.Layout(width="200px"))
+            elif isinstance(default, int):
+                control = ipw.IntText(value=value, description=name, layout=ipw.Layout(width="200px"))
             else:
                 control = ipw.FloatText(value=value, description=name, layout=ipw.Layout(width="200px"))
             control.observe(shown_in(self.say)(lambda _: self.refresh()), "value")
@@ -71,8 +79,9 @@ class ScheduleExplorer(Runs, ipw.VBox):
         self.refresh()
 
     def spec(self):
-        """The chosen schedule as ``{"name": ..., **options}`` (0 for a step option means: the default)."""
-        options = {n: (c.value or None) if isinstance(c, ipw.IntText) else c.value for n, c in self.options.items()}
+        """The chosen schedule as ``{"name": ..., **options}`` (0 for a step-count option means: the default)."""
+        defaults = SCHEDULES[self.schedule.value].options
+        options = {n: (c.value or None) if defaults[n] is None else c.value for n, c in self.options.items()}
         return {"name": self.schedule.value, **{n: v for n, v in options.items() if v is not None}}
 
     def settings(self):
@@ -84,17 +93,27 @@ class ScheduleExplorer(Runs, ipw.VBox):
     def refresh(self):
         """Redraw the curves for the current settings (instant: no training)."""
         lr, steps, chosen = self.settings()
-        curves = {name: schedule_curve(name, steps, lr) for name in SCHEDULES if name != chosen["name"]}
-        curves[chosen["name"]] = schedule_curve(chosen, steps, lr)
+        every = max(1, steps // EVALUATIONS)
+        curves = {name: schedule_curve(name, steps, lr, eval_every=every) for name in SCHEDULES
+                  if name != chosen["name"]}
+        curves[chosen["name"]] = schedule_curve(chosen, steps, lr, eval_every=every)
         figs.update_schedule(self.fig, curves, highlight=chosen["name"])
-        self.note.value = html.escape(SCHEDULES[chosen["name"]].summary)
-        line = keras_line(chosen, lr, steps)
-        self.keras.value = (f"<b>Keras:</b>{code_view(line)}" if line
-                            else "<i>Keras has no built-in schedule like this one.</i>")
+        note = SCHEDULES[chosen["name"]].summary
+        if reads_validation_loss(chosen):
+            note += (". Drawn here for an example validation loss that stops improving after 40% of the run; in a "
+                     "run it follows the real validation loss, read at each evaluation")
+        self.note.value = html.escape(note) + "."
+        line, callback = keras_line(chosen, lr, steps), keras_callback(chosen)
+        if callback:
+            self.keras.value = (f"<b>Keras</b> (a callback, passed to <code>model.fit(..., callbacks=[...])</code>):"
+                                f"{code_view(callback)}")
+        else:
+            self.keras.value = (f"<b>Keras:</b>{code_view(line)}" if line
+                                else "<i>Keras has no built-in schedule like this one.</i>")
 
     def _clear(self):
         self.result = None
-        figs.update_loss_curves(self.run_fig, [], [])
+        figs.update_validation_loss(self.run_fig, {})
 
     def _job(self, progress, stop):
         lr, steps, chosen = self.settings()
@@ -103,12 +122,10 @@ class ScheduleExplorer(Runs, ipw.VBox):
             {"constant": None, chosen["name"]: chosen},
             lambda schedule: Trainer(copy_with(self.model, self, frozen), self.train, self.val, lr=lr,
                                      schedule=schedule, seed=self.seed, augment=False),
-            steps, progress, stop)
+            steps, progress, stop, eval_every=max(1, steps // EVALUATIONS))
 
     def _show(self, runs):
         self.result = runs
-        labels = list(runs)
-        figs.update_loss_curves(self.run_fig, [0] * len(labels), [h.loss for h in runs.values()])
-        for trace, label in zip(self.run_fig.data, labels):
-            trace.name = f"{label}: val {runs[label].final.get('val_acc', 0):.0%}"
+        labels = {f"{label}: val {h.final.get('val_acc', 0):.0%}": h for label, h in runs.items()}
+        figs.update_validation_loss(self.run_fig, labels)
         return " | ".join(f"{label}: validation {h.final.get('val_acc', 0):.0%}" for label, h in runs.items())

@@ -1,19 +1,25 @@
-"""What the learning-rate widgets share: ``run()``, the course defaults, copies with a preset, live throttling."""
+"""What the learning-rate widgets share: ``run()`` and ``show()``, the course defaults, copies with a preset, live
+throttling."""
 
 import copy
 import time
 
-from ..core.course import PRESETS, course_model, few_shot_task, forgetting_meter
+from ..core.course import PRESETS, course_model, forgetting_meter, validation_task
 from ..core.forgetting import as_meter
 from ..core.freezing import freeze_exactly
 from .background import using
 
 
+#: the learning-rate lab's task: 10 labelled Digits-M images per digit, and 30 others per digit to validate on
+IMAGES_PER_DIGIT = 10
+
+
 def course_defaults(model, train, val, source):
-    """Fill what was not given with the course's own: its model (and its forgetting meter), Digits-M and a
-    validation set. ``source`` (the old task) becomes a meter with ``accuracy(model)``."""
+    """Fill what was not given with the course's own: its model (and its forgetting meter), Digits-M (10 images per
+    digit) and a validation set drawn from the labelled pool (the test set never picks a rate). ``source`` (the old
+    task) becomes a meter with ``accuracy(model)``."""
     if model is None or train is None:
-        course_train, course_val = few_shot_task()
+        course_train, course_val = validation_task(IMAGES_PER_DIGIT)
         if model is None:
             model = course_model()
             source = source if source is not None else forgetting_meter()
@@ -49,10 +55,11 @@ def throttle(seconds=0.3):
     return due
 
 
-def train_in_turn(settings, make_trainer, steps, progress, stop, say_which=False):
+def train_in_turn(settings, make_trainer, steps, progress, stop, say_which=False, eval_every=None):
     """Train one run per ``label -> setting``, one after another, for ``steps`` each; returns the histories.
 
-    Progress covers all runs together; Stop ends the run in progress and skips the rest.
+    Progress covers all runs together; Stop ends the run in progress and skips the rest. ``eval_every``: evaluate
+    every so many steps (default: only at the end).
     """
     runs = {}
     for i, (label, setting) in enumerate(settings.items()):
@@ -63,15 +70,23 @@ def train_in_turn(settings, make_trainer, steps, progress, stop, say_which=False
             if stop.is_set():
                 trainer.stop()
 
-        runs[label] = trainer.fit(steps, callback=live, eval_every=steps)
+        runs[label] = trainer.fit(steps, callback=live, eval_every=eval_every or steps,
+                                  eval_at_start=eval_every is not None)
         if stop.is_set():
             break
     return runs
 
 
 class Runs:
-    """``run()`` and ``close()`` for a widget whose ``runner`` (a ``BackgroundRunner``) leaves its outcome in
-    ``result``."""
+    """``run()``, ``show()`` and ``close()`` for a widget whose ``runner`` (a ``BackgroundRunner``) leaves its outcome
+    in ``result`` and whose ``_show(result)`` draws it (and returns the status line)."""
+
+    def show(self, result):
+        """Draw ``result`` (what ``run()`` returns, e.g. computed by an experiment with the widget's settings) without
+        training; returns it."""
+        self.runner.say(self._show(result) or "")
+        self.runner.bar.value = 1.0
+        return result
 
     def run(self, wait=True):
         """Train now: in this thread with ``wait=True`` (returns the result, or None after an error shown in the
