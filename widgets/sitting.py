@@ -59,7 +59,7 @@ def core_cells(notebook):
         if cell["cell_type"] == "code" and "learning_modes(" in text:
             break
         if cell["cell_type"] == "markdown" and text.lstrip().startswith("#"):
-            skipping = bool(re.match(r"#+\s*Deep dive", text.lstrip(), re.I))
+            skipping = bool(re.match(r"#+\s*(\d+\.\s*)?Deep dive", text.lstrip(), re.I))
         if not skipping:
             cells.append(cell)
     return cells
