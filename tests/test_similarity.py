@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from widgets.core.model import CourseCNN
-from widgets.core.similarity import block_features, feature_similarity, linear_cka
+from widgets.core.similarity import block_features, centred_gram, cka_of_grams, feature_similarity, linear_cka
 
 
 def test_cka_is_one_for_the_same_features_rotated_or_scaled():
@@ -26,6 +26,16 @@ def test_cka_refuses_different_images_and_constant_features():
         linear_cka(torch.randn(5, 3), torch.randn(6, 3))
     with pytest.raises(ValueError, match="constant"):
         linear_cka(torch.ones(5, 3), torch.randn(5, 3))
+
+
+def test_cka_of_precomputed_grams_is_linear_cka():
+    # lesson 02 computes the pre-trained model's Gram matrices once and compares every fine-tune with them
+    torch.manual_seed(0)
+    x, y = torch.randn(40, 4, 3, 3), torch.randn(40, 7)
+    assert cka_of_grams(centred_gram(x), centred_gram(y)) == linear_cka(x, y)
+    assert centred_gram(x).shape == (40, 40) and centred_gram(x).dtype == torch.float64
+    with pytest.raises(ValueError, match="same images"):
+        cka_of_grams(centred_gram(x), centred_gram(y[:10]))
 
 
 def test_block_features_reads_each_block_and_leaves_the_modes_as_they_were():

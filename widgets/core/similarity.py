@@ -16,24 +16,34 @@ sets may even have different widths.
 import torch
 from torch import nn
 
-__all__ = ["linear_cka", "block_features", "feature_similarity"]
+__all__ = ["linear_cka", "centred_gram", "cka_of_grams", "block_features", "feature_similarity"]
 
 
-def _centred_gram(features):
+def centred_gram(features):
+    """``(N, N)``: how alike each pair of the ``N`` images looks to these features (centred, in double precision).
+
+    The costly half of linear CKA: compute it once for features that several comparisons share.
+    """
     x = features.double().flatten(1)
     x = x - x.mean(0, keepdim=True)
-    return x @ x.T  # (N, N): how alike each pair of images looks to these features
+    return x @ x.T
+
+
+def cka_of_grams(k, l):
+    """Linear CKA from two :func:`centred_gram` results of the same images."""
+    if len(k) != len(l):
+        raise ValueError(f"linear_cka compares features of the same images: got {len(k)} and {len(l)} rows.")
+    denominator = (k.norm() * l.norm()).item()
+    if denominator == 0:
+        raise ValueError("linear_cka needs features that vary across the images (these are constant).")
+    return ((k * l).sum() / (k.norm() * l.norm())).item()
 
 
 def linear_cka(x, y):
     """Linear CKA between two feature matrices for the SAME ``N`` images: ``(N, ...)`` each. A number in [0, 1]."""
     if len(x) != len(y):
         raise ValueError(f"linear_cka compares features of the same images: got {len(x)} and {len(y)} rows.")
-    k, l = _centred_gram(x), _centred_gram(y)
-    denominator = (k.norm() * l.norm()).item()
-    if denominator == 0:
-        raise ValueError("linear_cka needs features that vary across the images (these are constant).")
-    return ((k * l).sum() / (k.norm() * l.norm())).item()
+    return cka_of_grams(centred_gram(x), centred_gram(y))
 
 
 @torch.no_grad()

@@ -52,9 +52,15 @@ def features(model):
     return similarity.block_features(model, probe_images(), BACKBONE_BLOCKS)
 
 
+def grams(model):
+    """``{conv block: centred Gram matrix of its features on the probe images}``: what linear CKA compares."""
+    return {block: similarity.centred_gram(f) for block, f in features(model).items()}
+
+
 @functools.lru_cache(maxsize=1)
-def _pretrained_features():
-    return features(course_model(num_classes=10))
+def _pretrained_grams():
+    # the pre-trained backbone's "before" is the same on every seed and with every optimizer: computed once
+    return grams(course_model(num_classes=10))
 
 
 def start_model(start, seed):
@@ -79,7 +85,7 @@ def _fine_tune(seed, start, frozen, optimizer, steps, test):
     train, test_set = data.target_task(n_per_class=10, seed=seed)
     model = start_model(start, seed)
     # feature similarity is read when everything trains; the pre-trained backbone's "before" is the same every seed
-    before = None if frozen else _pretrained_features() if start == "pre-trained" else features(model)
+    before = None if frozen else _pretrained_grams() if start == "pre-trained" else grams(model)
     if frozen:
         freezing.freeze(model, *frozen)
     model = model.to(memory_format=torch.channels_last)  # faster convolutions on a CPU; same run up to float rounding
@@ -87,8 +93,8 @@ def _fine_tune(seed, start, frozen, optimizer, steps, test):
     trainer = Trainer(model, train, test_set if test else None, lr=lr, optimizer=name, augment=False, seed=seed)
     history = trainer.fit(steps, eval_every=steps, eval_at_start=False)
     drift = {block: values[-1] for block, values in history.drift.items()}
-    after = features(model) if before is not None else {}
-    cka = {b: similarity.linear_cka(before[b], after[b]) for b in after}
+    after = grams(model) if before is not None else {}
+    cka = {b: similarity.cka_of_grams(before[b], after[b]) for b in after}
     return Run(history.final.get("val_acc", float("nan")), params.count_parameters(model).trainable, drift, cka)
 
 
@@ -220,8 +226,9 @@ def held_out_letters():
 
 
 def letters_accuracy(model):
-    """Accuracy on the held-out letters, read through an inference copy (BatchNorm folded in: faster, same answers)."""
-    return evaluate(inference_copy(model), held_out_letters())
+    """Accuracy on the held-out letters, read through an inference copy (BatchNorm folded in) in channels-last
+    layout: faster on a CPU, the same answers."""
+    return evaluate(inference_copy(model).to(memory_format=torch.channels_last), held_out_letters())
 
 
 @functools.lru_cache(maxsize=1)
@@ -236,7 +243,9 @@ def batchnorm_run(seed, setting):
     (a third as bright for "darker") run through it in train mode, as a training loop would."""
     train, _ = data.target_task(n_per_class=10, seed=seed)
     images = data.normalize(train.images // 3) if "darker" in setting else train.tensors()[0]
-    model = freezing.freeze(course_model(num_classes=None))
+    # channels-last: the forward passes take about half the time on a CPU; the statistics agree to float rounding
+    images = images.contiguous(memory_format=torch.channels_last)
+    model = freezing.freeze(course_model(num_classes=None)).to(memory_format=torch.channels_last)
     if "freeze_batchnorm" in setting:
         freezing.freeze_batchnorm(model)
     weights = [p.detach().clone() for p in model.parameters()]
