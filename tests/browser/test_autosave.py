@@ -91,7 +91,7 @@ def test_autosave_leaves_an_opened_and_run_lesson_as_stored(lab, jupyter_server)
     try:
         with autosave_every(jupyter_server, seconds=2):
             lab.open(LESSON)
-            lab.run_all(timeout=240)
+            lab.run_all(timeout=900)
             wait_for_autosave(lab, jupyter_server, LESSON, since)
         # What JupyterLab saved differs from the stored lesson: its own language_info, outputs where none are stored ...
         saved = _document(lab)

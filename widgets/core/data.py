@@ -21,7 +21,7 @@ import torch
 import torch.nn.functional as F
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
-from . import checks
+from . import checks, kept
 
 IMAGE_SIZE = 32
 SUPERSAMPLE = 2  # draw at 2x, then shrink: smooth edges
@@ -271,7 +271,8 @@ def plain_digits():
 def _digits_m_tensors():
     strokes, labels = load_digit_strokes()
     rng = np.random.default_rng(TARGET_RENDER_SEED)
-    images = np.stack([render_digit(rng, digit) for digit in strokes])
+    # drawn once per machine (about 7 s), then read back; a change to this file draws them again
+    images = kept.array("digits-m", __file__, lambda: np.stack([render_digit(rng, d) for d in strokes]))
     return torch.from_numpy(images).permute(0, 3, 1, 2).contiguous(), labels
 
 

@@ -10,7 +10,6 @@ to the Digits-M task that ships with the package. Nothing fails: ``load_photos()
     task.message    # says plainly which data is in use, and why
 """
 
-import os
 import socket
 import zipfile
 from dataclasses import dataclass
@@ -20,7 +19,7 @@ import numpy as np
 import torch
 from PIL import Image, UnidentifiedImageError
 
-from . import data
+from . import data, kept
 from .downloads import in_words
 
 PHOTOS_URL = "https://download.pytorch.org/tutorial/hymenoptera_data.zip"
@@ -39,7 +38,7 @@ class PhotoTask:
 
 def default_root():
     """Where downloaded photos live: ``$FTLAB_DATA`` or ``~/.cache/fine-tuning-lab``."""
-    return Path(os.environ.get("FTLAB_DATA") or Path.home() / ".cache" / "fine-tuning-lab")
+    return kept.folder()
 
 
 def _square(image, size):

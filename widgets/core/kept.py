@@ -1,0 +1,43 @@
+"""Arrays that take seconds to make and are the same every time: made once per machine, then read back.
+
+The course's own data is drawn by code (Digits-M: 1,797 digits drawn onto clutter, about 7 s). Every lesson's
+kernel would draw it again; instead the first one keeps it in ``$FTLAB_DATA`` (or ``~/.cache/fine-tuning-lab``),
+under a name that holds a hash of the code that drew it, so changed code never reads an old file. A file that
+cannot be read or written is simply made again: keeping is only ever a shortcut.
+"""
+
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+
+def folder():
+    """Where the course keeps data it downloaded or made: ``$FTLAB_DATA`` or ``~/.cache/fine-tuning-lab``."""
+    return Path(os.environ.get("FTLAB_DATA") or Path.home() / ".cache" / "fine-tuning-lab")
+
+
+def array(name, code_file, make):
+    """``make()``'s numpy array, read back when it was kept before by exactly this ``code_file`` (the source
+    file that makes it, hashed); otherwise made, kept and returned. The file is written whole and then renamed,
+    so a kernel that reads it at the same moment never sees half of it."""
+    digest = hashlib.sha256(Path(code_file).read_bytes()).hexdigest()[:16]
+    path = folder() / f"{name}-{digest}.npy"
+    try:
+        return np.load(path, allow_pickle=False)
+    except (OSError, ValueError):
+        pass
+    made = np.ascontiguousarray(make())
+    partial = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{name}-", suffix=".npy", delete=False) as out:
+            partial = Path(out.name)
+            np.save(out, made, allow_pickle=False)
+        os.replace(partial, path)
+    except OSError:
+        if partial is not None:
+            partial.unlink(missing_ok=True)
+    return made
