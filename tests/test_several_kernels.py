@@ -14,7 +14,8 @@ LESSON = "02_freezing_layers"
 WRITES = 150  # per kernel, interleaved with the other kernel's
 
 # Each kernel opens the lesson's quiz widget (sharing the kernel's progress store, as in a notebook),
-# waits for the start signal, then saves WRITES practice answers and one quiz answer by clicking "Check".
+# waits for the start signal, then saves WRITES practice answers and one quiz answer by clicking "Check"; halfway it
+# waits for the other kernel to be halfway as well.
 KERNEL_CODE = """
 import time
 from pathlib import Path
@@ -38,6 +39,11 @@ for i in range({writes}):
     if i == {writes} // 2:
         quiz.choose(right if {answer_right} else (right + 1) % len(item["options"]))
         quiz.check_button.click()
+        # halfway: wait for the other kernel to be halfway too, so their writes overlap however busy the
+        # machine is (otherwise one kernel can finish before the other is even scheduled)
+        (start.parent / "half-{name}").touch()
+        while not (start.parent / "half-{other}").exists():
+            time.sleep(0.005)
 assert store.message == "", store.message
 print(item["id"], began, time.time())
 """
@@ -78,7 +84,8 @@ def test_two_kernels_save_progress_to_one_file_without_losing_anything(tmp_path)
         requests = []
         for k, (name, answer_right) in enumerate([("a", True), ("b", False)]):
             code = KERNEL_CODE.format(
-                lesson=LESSON, question=k, start=str(start), writes=WRITES, name=name, answer_right=answer_right
+                lesson=LESSON, question=k, start=str(start), writes=WRITES, name=name, other="ba"[k],
+                answer_right=answer_right,
             )
             client = kernels[k][1]
             requests.append((client, client.execute(textwrap.dedent(code))))
