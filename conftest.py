@@ -17,10 +17,12 @@ os.environ.setdefault("KERAS_BACKEND", "torch")
 # besides what the session keeps there itself was left behind by the code under test: the session fails and
 # names it. Then the folder goes, so the machine's temp directory is as it was before the tests.
 _session_temp = {}
-_ENVIRONMENT = ("TMPDIR", "FTLAB_PROGRESS", "TORCHINDUCTOR_CACHE_DIR")
-# Kept there by the session itself, so not leaks: pytest's tmp_path folders, the progress file, and PyTorch's
-# compile cache, which `import torch._dynamo` (the first optimizer step) creates in the temp directory.
-_SESSION_OWN = ("pytest-of-", "ftlab-progress", "torch-cache")
+_ENVIRONMENT = ("TMPDIR", "FTLAB_PROGRESS", "TORCHINDUCTOR_CACHE_DIR", "FTLAB_EVIDENCE")
+# Kept there by the session itself, so not leaks: pytest's tmp_path folders, the progress file, PyTorch's
+# compile cache, which `import torch._dynamo` (the first optimizer step) creates in the temp directory, and the
+# experiments' results (widgets/experiments/once.py: the claims tests, nbval and the browser tests run each
+# experiment once between them, and check the same numbers).
+_SESSION_OWN = ("pytest-of-", "ftlab-progress", "torch-cache", "ftlab-evidence")
 
 
 def pytest_configure(config):
@@ -32,6 +34,7 @@ def pytest_configure(config):
     # Learning-mode progress must never be written into the tester's real home directory.
     os.environ["FTLAB_PROGRESS"] = str(folder / "ftlab-progress" / "progress.json")
     os.environ["TORCHINDUCTOR_CACHE_DIR"] = str(folder / "torch-cache")
+    os.environ["FTLAB_EVIDENCE"] = str(folder / "ftlab-evidence")
 
 
 def _leftovers(folder):

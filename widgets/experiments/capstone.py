@@ -14,6 +14,7 @@ from ..core.freezing import freeze, unfreeze
 from ..core.training import Trainer, evaluate
 from ..core.zoo import load_pretrained
 from . import evidence, mean, pct, spread
+from .once import keep_for_the_session
 
 SEEDS = (0, 1, 2)
 N_PER_CLASS = 20
@@ -71,3 +72,6 @@ def stage_two(seeds=SEEDS):
     summary = (f"test accuracy after stage one {pct(one)}, after stage two {pct(two)}: "
                f"{100 * mean(gain):+.1f} ± {100 * spread(gain):.1f} points ({len(seeds)} seeds)")
     return evidence(all(abs(g) < 0.03 for g in gain), seeds, summary, stage_one=one, stage_two=two, gain=gain)
+
+
+keep_for_the_session(globals())  # under the tests: once per session (see once.py)

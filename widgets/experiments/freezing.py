@@ -18,6 +18,7 @@ from ..core.features import inference_copy
 from ..core.model import BACKBONE_BLOCKS, CourseCNN
 from ..core.training import Trainer, evaluate
 from . import evidence, mean, pct
+from .once import keep_for_the_session
 
 STEPS = 60
 ADAM = ("adam", 1e-3)  # the course's optimizer and rate for these runs
@@ -315,3 +316,6 @@ def resnet18_counts(seeds=(0, 1, 2)):
     summary = (f"ResNet18 with a 10-class head: head only trains {trainable:,} of {total:,} parameters; the last two "
                f"blocks with parameters are {' and '.join(last_two)} (a count: the same on all {len(seeds)} seeds)")
     return evidence(holds, seeds, summary, trainable=[f[0] for f in found], total=[f[1] for f in found])
+
+
+keep_for_the_session(globals())  # under the tests: once per session (see once.py)

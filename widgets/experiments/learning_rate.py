@@ -17,6 +17,7 @@ from ..core.freezing import freeze_exactly
 from ..core.sweep import sweep
 from ..core.training import Trainer
 from . import evidence, mean, pct, spread
+from .once import keep_for_the_session
 
 SEEDS = (0, 1, 2)
 IMAGES_PER_DIGIT = 10
@@ -296,3 +297,6 @@ def low_constant_rate(seeds=SEEDS):
     summary = (f"validation loss over the first {SCHEDULE_EVERY} steps at a constant {_f(SCHEDULE_RATE / 3)}: "
                f"{mean(jump):+.2f} ± {spread(jump):.2f} ({len(seeds)} seeds)")
     return evidence(holds, seeds, summary, jump=jump)
+
+
+keep_for_the_session(globals())  # under the tests: once per session (see once.py)

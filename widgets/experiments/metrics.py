@@ -15,6 +15,7 @@ import functools
 
 from ..core.remedies import PATIENCE, REMEDIES, WEIGHT_DECAY, as_early_stopped, train_run
 from . import evidence, mean, pct, spread
+from .once import keep_for_the_session
 
 SEEDS = (0, 1, 2)
 IMAGES_PER_DIGIT, MORE_IMAGES = 20, 50
@@ -152,3 +153,6 @@ def more_data(seeds=SEEDS):
 
 __all__ = ["SEEDS", "REMEDIES", "run", "runs", "first_perfect_step", "overfitting", "validation_loss", "gains",
            "freezing", "augmenting", "freeze_vs_augment", "weight_decay", "early_stopping", "more_data"]
+
+
+keep_for_the_session(globals())  # under the tests: once per session (see once.py)

@@ -18,6 +18,7 @@ from ..core.model import BACKBONE_BLOCKS, CourseCNN, truncate
 from ..core.training import Trainer, evaluate
 from ..core.zoo import build_architecture
 from . import evidence, pct
+from .once import keep_for_the_session
 
 SEEDS = (0, 1, 2)
 NAMES = ("mobilenet_v2", "efficientnet_b0", "resnet18", "resnet50", "resnet152")
@@ -230,3 +231,6 @@ def frozen_in_train_mode_drifts(seeds=SEEDS, steps=30):
     summary = (f"control: the frozen backbone in train mode, {steps} steps: features moved by up to "
                f"{min(moved):.3f} to {max(moved):.3f} ({len(seeds)} seeds)")
     return evidence(all(m > 1e-3 for m in moved), seeds, summary, largest_change=moved)
+
+
+keep_for_the_session(globals())  # under the tests: once per session (see once.py)

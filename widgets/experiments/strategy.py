@@ -19,6 +19,7 @@ from ..core.course import course_model, forgetting_meter
 from ..core.model import BACKBONE_BLOCKS, CourseCNN
 from ..core.training import Trainer
 from . import evidence, mean, pct, spread
+from .once import keep_for_the_session
 
 #: a learning rate per block, lower for earlier blocks (lesson 03's discriminative rates)
 RATES = {"conv1": 3e-5, "conv2": 5e-5, "conv3": 1e-4, "head": 1e-2}
@@ -266,3 +267,6 @@ def drift_curves(seeds=(0, 1, 2)):
     runs = [gradual(seed) for seed in seeds]
     curves = {b: [mean(v) for v in zip(*(r["drift_curve"][b] for r in runs))] for b in BACKBONE_BLOCKS}
     return runs[0]["eval_steps"], curves, [(step, f"+{b}") for step, b in zip(runs[0]["stage_starts"], STAGES)]
+
+
+keep_for_the_session(globals())  # under the tests: once per session (see once.py)

@@ -18,6 +18,7 @@ import functools
 from ..core import data, transfer
 from ..core.batches import BatchOrder
 from . import evidence, mean, pct, spread
+from .once import keep_for_the_session
 
 SEEDS = (0, 1, 2)
 STEPS = 100
@@ -142,3 +143,6 @@ def budget(seeds=SEEDS, steps=STEPS, images=100):
                f"{images} images; each image seen {min(lowest)} to {max(highest)} times ({len(seeds)} seeds)")
     holds = all(s == steps * BATCH_SIZE for s in seen_per_seed) and min(lowest) > 0
     return evidence(holds, seeds, summary, seen=seen_per_seed, fewest=lowest, most=highest)
+
+
+keep_for_the_session(globals())  # under the tests: once per session (see once.py)
