@@ -40,7 +40,8 @@ def explorer(lab):
 
 
 def legend(plot):
-    return [re.sub(r" \((best|diverged)\)", "", name) for name in plot.locator(".legendtext").all_text_contents()]
+    """The legend's rates, without the notes a run adds: "(best)", "(diverged at step 5)"."""
+    return [re.sub(r" \((best|diverged[^)]*)\)", "", name) for name in plot.locator(".legendtext").all_text_contents()]
 
 
 def test_a_comparison_draws_one_loss_curve_per_rate(lab, explorer):
