@@ -19,9 +19,16 @@ class Evidence:
     values: dict = field(default_factory=dict)
     summary: str = ""
     seeds: tuple = ()
+    checked: bool = field(default=False, repr=False, compare=False)  # widgets.check printed it already
 
     def __bool__(self):
         return self.holds
+
+    def _ipython_display_(self):
+        """In a notebook, one line: its summary (nothing when ``widgets.check`` has just printed it), never the
+        wall of numbers a cell ending in ``widgets.check(...)`` would otherwise show."""
+        if not self.checked:
+            print(("✓ " if self.holds else "✗ ") + self.summary)
 
 
 def mean(values):
