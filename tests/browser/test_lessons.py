@@ -37,7 +37,7 @@ def test_lesson_runs_in_jupyterlab_without_errors(lab, lesson):
     assert lab.page.evaluate(WIDER_THAN_THE_NOTEBOOK, OUTPUTS) == [], "outputs wider than the notebook"
     found = axe_violations(lab.page, OUTPUTS)
     assert found == [], "\n".join(found)
-    figures = lab.page.locator(f"{OUTPUTS}:has(.js-plotly-plot)")
+    figures = lab.page.locator(f"{OUTPUTS}:has(.main-svg)")  # plotly.js draws every figure, widget or not, in one
     for k in range(figures.count()):
         figures.nth(k).scroll_into_view_if_needed()
         lab.screenshot(f"lesson-{Path(lesson).stem}-figure-{k + 1}", figures.nth(k))
