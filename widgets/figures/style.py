@@ -11,7 +11,7 @@ DASHES = ["solid", "dash", "dot", "dashdot", "longdash", "longdashdot"]
 MARKERS = ["circle", "square", "diamond", "triangle-up", "x", "cross", "star", "triangle-down"]
 #: a JupyterLab output area on a laptop screen (1150 px window, file browser open) is about 718 px wide
 MAX_WIDTH = 700
-HEIGHT = 340
+HEIGHT = 400  # with room for a legend of up to four rows below the plot
 MARGIN = dict(l=60, r=20, t=50, b=50)
 
 
@@ -32,6 +32,7 @@ def marker(i, size=7, **extra):
 def layout(**overrides):
     """The common layout: white template, notebook height and margins, a legend that never covers the plot."""
     base = dict(template="plotly_white", height=HEIGHT, margin=MARGIN, autosize=True,
-                legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0))
+                # below the plot: a legend that wraps onto a second row above it would cover the title
+                legend=dict(orientation="h", yanchor="top", y=-0.28, xanchor="left", x=0))
     base.update(overrides)
     return base

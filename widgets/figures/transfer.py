@@ -68,9 +68,6 @@ def stages_figure(stages, title="Validation accuracy, stage by stage"):
         if i:
             figure.add_vline(x=offset, line_dash="dot", line_color="grey")
         offset = steps[-1] if steps else offset
-    # four legend entries wrap onto two rows: below the plot, where they cannot run into the title
     figure.update_layout(**style.layout(title=title, height=440, xaxis=dict(title="training step"),
-                                        yaxis=dict(title="validation accuracy", range=[0, 1], tickformat=".0%"),
-                                        legend=dict(orientation="h", yanchor="top", y=-0.3, xanchor="left", x=0),
-                                        margin=dict(l=60, r=20, t=50, b=120)))
+                                        yaxis=dict(title="validation accuracy", range=[0, 1], tickformat=".0%")))
     return figure
