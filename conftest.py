@@ -88,3 +88,11 @@ def pytest_terminal_summary(terminalreporter):
     for path, seconds in sorted(_lesson_seconds.items()):
         terminalreporter.write_line(f"{seconds:6.1f} s  {path}")
     terminalreporter.write_line(f"{sum(_lesson_seconds.values()):6.1f} s  all lessons")
+
+
+@pytest.fixture(autouse=True)
+def _experiments_compute_in_unit_tests(request, monkeypatch):
+    """Only the claims tests (and the lessons, in their kernels) share the session's experiment results
+    (widgets/experiments/once.py); a unit test that replaces what an experiment calls must see it computed."""
+    if request.node.get_closest_marker("claims") is None:
+        monkeypatch.delenv("FTLAB_EVIDENCE", raising=False)

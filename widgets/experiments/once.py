@@ -5,7 +5,8 @@ shows it, and the browser tests run that lesson again in JupyterLab. The test se
 ``$FTLAB_EVIDENCE`` (see the root ``conftest.py``); there, the first process to run an experiment with given
 arguments writes its result, and the others (lesson kernels included: they inherit the variable) read it back.
 The claims are still checked on those numbers, and every lesson still calls the same function, with the same
-arguments. Without the variable (a learner's kernel, the benchmarks) nothing changes: every call computes.
+arguments. Unit tests, which may replace what an experiment calls, compute on their own: the root conftest.py
+unsets the variable around every test that is not a claims test. Without the variable (a learner's kernel, the benchmarks) nothing changes: every call computes.
 
 Only calls whose arguments are plain values (numbers, text, tuples and lists of them) are kept: an object's
 text says nothing reliable about its contents, so such calls always compute.
@@ -28,15 +29,17 @@ def _plain(value):
     return isinstance(value, PLAIN)
 
 
-def _kept(function, folder):
+def _kept(function):
     signature = inspect.signature(function)
 
     @functools.wraps(function)
     def run(*args, **kwargs):
         bound = signature.bind(*args, **kwargs)
         bound.apply_defaults()
-        if not all(_plain(v) for v in bound.arguments.values()):
+        folder = os.environ.get("FTLAB_EVIDENCE")  # read at each call: a unit test may compute on its own
+        if not folder or not all(_plain(v) for v in bound.arguments.values()):
             return function(*args, **kwargs)
+        folder = Path(folder)
         key = f"{function.__module__}.{function.__qualname__}{sorted(bound.arguments.items())!r}"
         path = folder / f"{hashlib.sha256(key.encode()).hexdigest()[:32]}.pickle"
         try:
@@ -58,14 +61,12 @@ def _kept(function, folder):
 
 
 def keep_for_the_session(namespace):
-    """In a module of experiments (``keep_for_the_session(globals())`` at its end): when ``$FTLAB_EVIDENCE`` is
-    set, each public function of the module that takes ``seeds`` runs once per session for given arguments."""
-    folder = os.environ.get("FTLAB_EVIDENCE")
-    if not folder:
-        return
+    """In a module of experiments (``keep_for_the_session(globals())`` at its end): each public function of the
+    module that takes ``seeds`` runs once per session for given arguments, whenever ``$FTLAB_EVIDENCE`` is set
+    at the time of the call (unset, the wrapper only calls the function)."""
     for name, function in list(namespace.items()):
         if (name.startswith("_") or not inspect.isfunction(function)
                 or function.__module__ != namespace["__name__"]
                 or "seeds" not in inspect.signature(function).parameters):
             continue
-        namespace[name] = _kept(function, Path(folder))
+        namespace[name] = _kept(function)
