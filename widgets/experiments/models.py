@@ -187,23 +187,30 @@ def accuracy_of(seeds=SEEDS):
             "course model cut after conv2": [_probe(True, s) for s in seeds]}
 
 
+def _features_around_head_training(seed, steps, **trainer_options):
+    """The frozen backbone's features of the training images (eval mode) before and after ``steps`` of training a
+    new head on it, and the Trainer that trained it."""
+    train, _ = data.target_task(n_per_class=10, seed=seed)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        model = load_course_model(num_classes=10)
+    freeze(model, *BACKBONE_BLOCKS)
+    x, _ = train.tensors()
+    with torch.no_grad():
+        before = model.eval().features(x)
+    trainer = Trainer(model, train, lr=transfer.TUNED_LR["probe"], seed=seed, augment=False, **trainer_options)
+    trainer.fit(steps, eval_every=0)
+    with torch.no_grad():
+        after = model.eval().features(x)
+    return before, after, trainer
+
+
 def frozen_features_once(seeds=SEEDS, steps=30):
     """A frozen backbone in eval mode gives the same features at every step, so computing them once is exact:
     after training a head, the backbone's features are bit for bit those it gave before (every seed)."""
     same = []
     for seed in seeds:
-        train, _ = data.target_task(n_per_class=10, seed=seed)
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(seed)
-            model = load_course_model(num_classes=10)
-        freeze(model, *BACKBONE_BLOCKS)
-        x, _ = train.tensors()
-        with torch.no_grad():
-            before = model.eval().features(x)
-        trainer = Trainer(model, train, lr=transfer.TUNED_LR["probe"], seed=seed, augment=False)
-        trainer.fit(steps, eval_every=0)
-        with torch.no_grad():
-            after = model.eval().features(x)
+        before, after, trainer = _features_around_head_training(seed, steps)
         same.append(float(torch.equal(before, after) and trainer.cache_depth() == len(BACKBONE_BLOCKS) + 1))
     summary = (f"frozen backbone, {steps} steps of head training: features unchanged and computed once on "
                f"{int(sum(same))} of {len(seeds)} seeds")
@@ -215,18 +222,7 @@ def frozen_in_train_mode_drifts(seeds=SEEDS, steps=30):
     BatchNorm keeps updating its running statistics from every batch although nothing trains."""
     moved = []
     for seed in seeds:
-        train, _ = data.target_task(n_per_class=10, seed=seed)
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(seed)
-            model = load_course_model(num_classes=10)
-        freeze(model, *BACKBONE_BLOCKS)
-        x, _ = train.tensors()
-        with torch.no_grad():
-            before = model.eval().features(x)
-        Trainer(model, train, lr=transfer.TUNED_LR["probe"], seed=seed, augment=False,
-                eval_frozen=False).fit(steps, eval_every=0)
-        with torch.no_grad():
-            after = model.eval().features(x)
+        before, after, _ = _features_around_head_training(seed, steps, eval_frozen=False)
         moved.append((after - before).abs().max().item())
     summary = (f"control: the frozen backbone in train mode, {steps} steps: features moved by up to "
                f"{min(moved):.3f} to {max(moved):.3f} ({len(seeds)} seeds)")
