@@ -1,11 +1,13 @@
 """Does the course's pre-trained model transfer? Every recipe side by side, measured.
 
-    python benchmarks/transfer.py [--json FILE] [--seeds 0,1,2] [--steps 200] [--n-per-class 10] [--threads 2]
+    python benchmarks/transfer.py [--tune] [--json FILE] [--seeds 0,1,2] [--steps 50] [--n-per-class 10] [--threads 2]
 
-Each recipe trains for the same number of steps (batch 32) on the same 10 labelled Digits-M images per class
-(each seed draws its own), and is scored on the fixed held-out test set. The source (letters) task is read
-with the ORIGINAL head after fine-tuning, to measure forgetting. The scratch model's learning rate is first
-picked on a validation split (never the test set) among ``widgets.core.transfer.SCRATCH_LR_CANDIDATES``.
+``--tune`` first picks each tuned recipe's learning rate again (``widgets.core.transfer.tune``: every rate of
+``RATE_GRID``, 10 labels per class, on a validation split, never the test set) and prints the validation
+accuracy of each rate next to ``TUNED_LR``, the rates the course uses. Then each recipe trains for the same
+number of steps (batch 32) on the same labelled Digits-M images per class (each seed draws its own), at its
+``TUNED_LR`` rate, and is scored on the fixed held-out test set. The source (letters) task is read with the
+ORIGINAL head after fine-tuning, to measure forgetting.
 
 Goals (from the issue): probe - scratch >= 0.30; freeze_all within 0.05 of chance; discriminative - high_lr
 >= 0.30; forgetting at high LR >= 0.50; discriminative keeps the source accuracy within 0.03 and is >= probe
@@ -43,27 +45,28 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--json", help="write the results here")
     parser.add_argument("--seeds", default="0,1,2")
-    parser.add_argument("--steps", type=int, default=transfer.STEPS)
+    parser.add_argument("--steps", type=int, default=transfer.LESSON_STEPS)
     parser.add_argument("--n-per-class", type=int, default=10)
     parser.add_argument("--threads", type=int, default=2, help="torch CPU threads (the course targets 2 cores)")
-    parser.add_argument("--no-tune", action="store_true", help="skip re-tuning the scratch rate")
+    parser.add_argument("--tune", action="store_true", help="pick the tuned recipes' rates again first")
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
     seeds = tuple(int(s) for s in args.seeds.split(","))
     started = time.perf_counter()
 
-    scratch_scores = {}
-    if not args.no_tune:
-        scratch_scores = transfer.tune_scratch_lr(n_per_class=args.n_per_class, steps=args.steps)
-        best = max(scratch_scores, key=scratch_scores.get)
-        print("scratch learning rate, validation accuracy: "
-              + ", ".join(f"{lr:g}: {acc:.3f}" for lr, acc in scratch_scores.items()) + f" -> {best:g}")
-        transfer.SCRATCH_LR = best
+    tuned = {}
+    if args.tune:
+        for recipe in transfer.TUNED_LR:
+            scores = transfer.tune(recipe, n_per_class=args.n_per_class, seeds=seeds, steps=args.steps)
+            tuned[recipe] = {f"{lr:g}": round(acc, 4) for lr, acc in scores.items()}
+            best = max(scores, key=scores.get)
+            print(f"{recipe:13s} validation accuracy: " + ", ".join(f"{lr:g}: {acc:.3f}" for lr, acc in scores.items())
+                  + f" -> best {best:g} (the course uses {transfer.TUNED_LR[recipe]:g})")
 
     runs = transfer.compare(n_per_class=args.n_per_class, seeds=seeds, steps=args.steps, log=print)
     mean = {name: statistics.mean(r.target_acc for r in rs) for name, rs in runs.items()}
     spread = {name: statistics.pstdev(r.target_acc for r in rs) for name, rs in runs.items()}
-    source_after = {name: statistics.mean(r.source_acc for r in rs) for name, rs in runs.items() if name != "scratch"}
+    source_after = {name: statistics.mean(r.source_acc for r in rs) for name, rs in runs.items() if rs[0].source_acc is not None}
     results = dict(mean)
     results.update(
         chance=1 / 10,
@@ -74,8 +77,8 @@ def main(argv=None):
         seconds_per_run={name: max(r.seconds for r in rs) for name, rs in runs.items()},
         checkpoint_bytes=checkpoint.SHIPPED_CHECKPOINT.stat().st_size,
         std=spread,
-        scratch_lr=transfer.SCRATCH_LR,
-        scratch_lr_validation={f"{lr:g}": acc for lr, acc in scratch_scores.items()},
+        tuned_lr=transfer.TUNED_LR,
+        validation_by_rate=tuned,
         seeds=list(seeds),
         steps=args.steps,
         n_per_class=args.n_per_class,

@@ -53,12 +53,12 @@ def test_saved_sizes_free_each_model_before_the_next(monkeypatch):
     built = _spy_builds(monkeypatch, models)
     models.saved.cache_clear()
     try:
-        parameters, size = models.saved("resnet18", 0)
+        (parameters, size), (_, size_redrawn) = models.saved("resnet18", (0, 1))
     finally:
         models.saved.cache_clear()
     gc.collect()
-    assert parameters == 11_689_512 and 4.0 <= size / parameters < 4.1
-    assert len(built) == 1 and not built[0][1] and built[0][0]() is None  # real weights, and freed
+    assert parameters == 11_689_512 and 4.0 <= size / parameters < 4.1 and size_redrawn == size
+    assert len(built) == 1 and not built[0][1] and built[0][0]() is None  # built once, real weights, and freed
 
 
 def test_release_memory_says_whether_it_could_ask():

@@ -209,6 +209,14 @@ def test_measure_counts_saves_and_times_the_model():
         measure(model, repeats=0)
 
 
+def test_file_size_is_the_size_of_the_file_torch_save_writes(tmp_path):
+    from widgets.core.measure import file_size
+
+    for model in (zoo.build_architecture("course"), zoo.build_architecture("mobilenet_v2")):
+        torch.save(model.state_dict(), tmp_path / "weights.pt")
+        assert file_size(model) == (tmp_path / "weights.pt").stat().st_size
+
+
 def test_model_comparison_figure_has_one_panel_per_measure():
     from widgets.figures.models import model_comparison_figure
 
