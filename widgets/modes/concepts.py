@@ -5,8 +5,8 @@ slot written ``a|b``, e.g. ``"train|unfreeze head|classifier"``. A phrase is fou
 the text in order, within one sentence, with at most :data:`MAX_GAP` other words between neighbours.
 Two prefixes change that:
 
-- ``~`` (any order): the slots may come in any order, all within a window of the same length, in one
-  sentence: ``"~ knowledge|features destroyed|destroy"`` finds both "destroys the features" and "the
+- ``~`` (any order): the slots may come in any order, within one sentence and a window of as many words
+  as the phrase has plus :data:`MAX_GAP`: ``"~ knowledge|features destroyed|destroy"`` finds both "destroys the features" and "the
   knowledge is destroyed";
 - ``!`` (contradiction): where this phrase is found, no phrase of the concept counts in that sentence: with
   ``"! late|deep layers learn edges"``, "early layers learn classes and late layers learn edges" does not
@@ -20,6 +20,8 @@ word is one word (*pre-trained* = *pretrained*); ``224x224`` is two numbers. On 
 - negation: a phrase preceded closely by *not*, *no*, *never*, *without*..., or a contraction (*isn't*,
   *doesn't*, *dont*, *won't*...), does not count ("it does **not** keep the features"), unless the negation
   is part of the phrase itself: ``"not automatically faster"`` finds "fewer parameters isn't automatically faster";
+- a phrase followed closely by *doesn't matter*, *isn't important* or *irrelevant* does not count
+  ("the gap between the curves doesn't really matter");
 - a negation's reach ends at a comma or the end of the sentence (*but*, *however*, *although*, *whereas*
   and *while* end one too);
 - a list of keywords is not an answer: a text of fewer than :data:`MIN_WORDS` words counts for nothing, and
@@ -176,8 +178,8 @@ def _in_order(slots, tokens, first):
 
 
 def _any_order(slots, tokens, first):
-    """Token indices of the slots in any order, in the window an ordered match could span from ``first``."""
-    window = [k for k in range(first, min(len(tokens), first + 1 + (len(slots) - 1) * (MAX_GAP + 1)))
+    """Token indices of the slots in any order, all within len(slots) + MAX_GAP words from ``first``; or None."""
+    window = [k for k in range(first, min(len(tokens), first + len(slots) + MAX_GAP))
               if tokens[k].sentence == tokens[first].sentence]
 
     def place(slot_index, used):
@@ -192,6 +194,13 @@ def _any_order(slots, tokens, first):
 
     span = place(0, [])
     return sorted(span) if span and first in span else None
+
+
+def _dismissed(tokens, last):
+    """True when the words right after a phrase wave it away: "the gap doesn't really matter"."""
+    after = [t.stem for t in tokens[last + 1:last + 2 + NEGATION_WINDOW] if t.clause == tokens[last].clause]
+    return any(stem in _DISMISSALS or (stem in _NEGATION_STEMS and _MATTERS & set(after[k + 1:k + 4]))
+               for k, stem in enumerate(after))
 
 
 def _find(phrase, tokens, blocked=frozenset()):
@@ -210,12 +219,14 @@ def _find(phrase, tokens, blocked=frozenset()):
             and tokens[k].clause in (tokens[span[0]].clause, tokens[span[-1]].clause)
             for k in window
         )
-        if not negated:
+        if not negated and not _dismissed(tokens, span[-1]):
             return span
     return None
 
 
 _NEGATION_STEMS = frozenset(_fold(w) for w in NEGATIONS)
+_MATTERS = frozenset(_fold(w) for w in "matter matters important relevant".split())
+_DISMISSALS = frozenset(_fold(w) for w in "irrelevant unimportant".split())
 _STOP_STEMS = frozenset(_fold(w) for w in STOP_WORDS)
 
 
