@@ -94,6 +94,13 @@ def test_a_short_sentence_without_function_words_counts_by_its_longer_phrases_on
     assert covered("edges textures specific parts frozen", concepts) == []
 
 
+def test_a_colon_ends_a_negation_but_not_the_sentence():
+    concepts = PROMPTS["se-layers"]["concepts"]
+    assert "Late layers learn task-specific features" in covered("Last layers: class-specific features.", concepts)
+    concepts = [{"concept": "no grad", "phrases": ["weights unchanged"]}]
+    assert covered("Not hard: the weights unchanged is what freezing gives.", concepts) == ["no grad"]
+
+
 def test_british_spellings_and_dimensions_fold():
     concepts = [{"concept": "x", "phrases": ["optimizer center crop 224 224"]}]
     assert covered("The optimiser centre crop 224x224 is it.", concepts) == ["x"]

@@ -22,7 +22,7 @@ word is one word (*pre-trained* = *pretrained*); ``224x224`` is two numbers. On 
   is part of the phrase itself: ``"not automatically faster"`` finds "fewer parameters isn't automatically faster";
 - a phrase followed closely by *doesn't matter*, *isn't important* or *irrelevant* does not count
   ("the gap between the curves doesn't really matter");
-- a negation's reach ends at a comma or the end of the sentence (*but*, *however*, *although*, *whereas*
+- a negation's reach ends at a comma, a colon or the end of the sentence (*but*, *however*, *although*, *whereas*
   and *while* end one too);
 - a list of keywords is not an answer: a text of fewer than :data:`MIN_WORDS` words counts for nothing, and
   in one where fewer than :data:`MIN_FUNCTION_SHARE` of the words are function words (*the*, *is*, *to* ...)
@@ -60,8 +60,8 @@ STOP_WORDS = frozenset(
     way get got make made use used very really much many step steps layer layers model models""".split()
 )
 _TOKEN = re.compile(r"\d+(?:\.\d+)?(?:e-?\d+)?|n't|[a-z_][a-z0-9_]*?(?=n't)|[a-z_][a-z0-9_]*(?:-[a-z][a-z0-9_]*)*")
-_SENTENCE_END = re.compile(r"[.!?;:\n]+(?=\s|$)|\b(?:but|however|although|whereas|while)\b")
-_CLAUSE_END = re.compile(r",")
+_SENTENCE_END = re.compile(r"[.!?;\n]+(?=\s|$)|\b(?:but|however|although|whereas|while)\b")
+_CLAUSE_END = re.compile(r",|:(?=\s|$)")
 _TIMES = re.compile(r"(?<=\d)x(?=\d)")  # 224x224: two numbers
 #: words that make a sentence a sentence (a list of keywords has none)
 FUNCTION_WORDS = frozenset(
