@@ -101,6 +101,13 @@ def test_a_colon_ends_a_negation_but_not_the_sentence():
     assert covered("Not hard: the weights unchanged is what freezing gives.", concepts) == ["no grad"]
 
 
+def test_a_hyphenated_word_also_counts_as_its_last_part_unless_that_is_a_prefix_split():
+    concepts = [{"concept": "loaded", "phrases": ["load pretrained weights"]}]
+    assert covered("Load the ImageNet-pretrained weights first.", concepts) == ["loaded"]
+    concepts = [{"concept": "tuned", "phrases": ["tuned the head"]}]
+    assert covered("We fine-tuned the head only.", concepts) == []
+
+
 def test_british_spellings_and_dimensions_fold():
     concepts = [{"concept": "x", "phrases": ["optimizer center crop 224 224"]}]
     assert covered("The optimiser centre crop 224x224 is it.", concepts) == ["x"]

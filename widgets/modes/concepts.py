@@ -14,7 +14,8 @@ Two prefixes change that:
 
 Words are compared by their stem (Snowball's English stemmer: *freezes*, *freezing* -> *freez*), after
 British spellings are folded into American ones (*generalise* = *generalize*, *centre* = *center*). A hyphenated
-word is one word (*pre-trained* = *pretrained*); ``224x224`` is two numbers. On top of that:
+word is one word (*pre-trained* = *pretrained*), and after a first part of four letters or more also its
+last part (*ImageNet-pretrained* is *pretrained* too, *class-specific* is *specific*); ``224x224`` is two numbers. On top of that:
 
 - whole words only ("lr" never matches inside "blurry"); no phrase may be one stop word ("true", "the");
 - negation: a phrase preceded closely by *not*, *no*, *never*, *without*..., or a contraction (*isn't*,
@@ -70,6 +71,7 @@ FUNCTION_WORDS = frozenset(
     because if then than and or but not no when while which who what how why where there here we you i he she
     my your our his her only also just very too each every all some any both""".split()
 )
+_PREFIXES = frozenset("fine self well multi over under".split())  # "fine-tuned" is not "tuned"
 _stemmer = snowballstemmer.stemmer("english")
 
 
@@ -94,6 +96,7 @@ class Word:
     end: int
     sentence: int
     clause: int  # negation reaches no further than a comma
+    also: str = None  # a hyphenated word's last part: "imagenet-pretrained" is also "pretrained"
 
 
 def words(text):
@@ -107,7 +110,10 @@ def words(text):
             sentence += 1
         while clause < len(commas) and commas[clause] <= match.start():
             clause += 1
-        out.append(Word(match.group(), _fold(match.group()), match.start(), match.end(), sentence, clause))
+        word = match.group()
+        first, _, last = word.rpartition("-")
+        also = _fold(last) if len(first) > 3 and first.split("-")[0] not in _PREFIXES else None
+        out.append(Word(word, _fold(word), match.start(), match.end(), sentence, clause, also))
     return out
 
 
@@ -166,12 +172,16 @@ class Match:
     end: int
 
 
+def _is(token, stems):
+    return token.stem in stems or token.also in stems
+
+
 def _in_order(slots, tokens, first):
     """Token indices of the slots in order from ``first``, each at most MAX_GAP words after the last; or None."""
     span = [first]
     for slot in slots[1:]:
         span.append(next((k for k in range(span[-1] + 1, min(len(tokens), span[-1] + 2 + MAX_GAP))
-                          if tokens[k].stem in slot and tokens[k].sentence == tokens[first].sentence), None))
+                          if _is(tokens[k], slot) and tokens[k].sentence == tokens[first].sentence), None))
         if span[-1] is None:
             return None
     return span
@@ -186,7 +196,7 @@ def _any_order(slots, tokens, first):
         if slot_index == len(slots):
             return used
         for k in window:
-            if k not in used and tokens[k].stem in slots[slot_index]:
+            if k not in used and _is(tokens[k], slots[slot_index]):
                 found = place(slot_index + 1, used + [k])
                 if found:
                     return found
@@ -208,7 +218,7 @@ def _find(phrase, tokens, blocked=frozenset()):
     own = set().union(*phrase.slots)
     starts = own if phrase.any_order else phrase.slots[0]
     for first, token in enumerate(tokens):
-        if token.stem not in starts or token.sentence in blocked:
+        if not _is(token, starts) or token.sentence in blocked:
             continue
         span = (_any_order if phrase.any_order else _in_order)(phrase.slots, tokens, first)
         if span is None:
