@@ -6,25 +6,27 @@ the text in order, within one sentence, with at most :data:`MAX_GAP` other words
 Two prefixes change that:
 
 - ``~`` (any order): the slots may come in any order, within one sentence and a window of as many words
-  as the phrase has plus :data:`MAX_GAP`: ``"~ knowledge|features destroyed|destroy"`` finds both "destroys the features" and "the
-  knowledge is destroyed";
+  as the phrase has plus :data:`MAX_GAP`: ``"~ knowledge|features destroyed|destroy"`` finds both
+  "destroys the features" and "the knowledge is destroyed";
 - ``!`` (contradiction): where this phrase is found, no phrase of the concept counts in that sentence: with
   ``"! late|deep layers learn edges"``, "early layers learn classes and late layers learn edges" does not
   show "early layers learn edges", although it holds the word *edges*.
 
 Words are compared by their stem (Snowball's English stemmer: *freezes*, *freezing* -> *freez*), after
-British spellings are folded into American ones (*generalise* = *generalize*, *centre* = *center*). A hyphenated
-word is one word (*pre-trained* = *pretrained*), and after a first part of four letters or more also its
-last part (*ImageNet-pretrained* is *pretrained* too, *class-specific* is *specific*); ``224x224`` is two numbers. On top of that:
+British spellings are folded into American ones (*generalise* = *generalize*, *centre* = *center*). A
+hyphenated word is one word (*pre-trained* = *pretrained*), and after a first part of four letters or more
+also its last part (*ImageNet-pretrained* is *pretrained* too, *class-specific* is *specific*); ``224x224``
+is two numbers. On top of that:
 
 - whole words only ("lr" never matches inside "blurry"); no phrase may be one stop word ("true", "the");
 - negation: a phrase preceded closely by *not*, *no*, *never*, *without*..., or a contraction (*isn't*,
   *doesn't*, *dont*, *won't*...), does not count ("it does **not** keep the features"), unless the negation
-  is part of the phrase itself: ``"not automatically faster"`` finds "fewer parameters isn't automatically faster";
+  is part of the phrase itself: ``"not automatically faster"`` finds "fewer parameters isn't automatically
+  faster";
 - a phrase followed closely by *doesn't matter*, *isn't important* or *irrelevant* does not count
   ("the gap between the curves doesn't really matter");
-- a negation's reach ends at a comma, a colon or the end of the sentence (*but*, *however*, *although*, *whereas*
-  and *while* end one too);
+- a negation's reach ends at a comma, a colon or the end of the sentence (*but*, *however*, *although*,
+  *whereas* and *while* end one too);
 - a list of keywords is not an answer: a text of fewer than :data:`MIN_WORDS` words counts for nothing, and
   in one where fewer than :data:`MIN_FUNCTION_SHARE` of the words are function words (*the*, *is*, *to* ...)
   only phrases of :data:`MIN_SLOTS_WITHOUT_FUNCTION_WORDS` or more words count: "Deep layers recognise object
