@@ -3,15 +3,34 @@
 Each concept of an explain prompt lists *phrases*: a few words that say the idea, with alternatives in a
 slot written ``a|b``, e.g. ``"train|unfreeze head|classifier"``. A phrase is found when its words appear in
 the text in order, within one sentence, with at most :data:`MAX_GAP` other words between neighbours.
-A hyphenated word is one word (*pre-trained* = *pretrained*). Words are compared by their stem (Snowball's English stemmer: *freezes*, *freezing* -> *freez*), after
-British spellings are folded into American ones (*generalise* = *generalize*). On top of that:
+Two prefixes change that:
+
+- ``~`` (any order): the slots may come in any order, within one sentence and a window of as many words
+  as the phrase has plus :data:`MAX_GAP`: ``"~ knowledge|features destroyed|destroy"`` finds both
+  "destroys the features" and "the knowledge is destroyed";
+- ``!`` (contradiction): where this phrase is found, no phrase of the concept counts in that sentence: with
+  ``"! late|deep layers learn edges"``, "early layers learn classes and late layers learn edges" does not
+  show "early layers learn edges", although it holds the word *edges*.
+
+Words are compared by their stem (Snowball's English stemmer: *freezes*, *freezing* -> *freez*), after
+British spellings are folded into American ones (*generalise* = *generalize*, *centre* = *center*). A
+hyphenated word is one word (*pre-trained* = *pretrained*), and after a first part of four letters or more
+also its last part (*ImageNet-pretrained* is *pretrained* too, *class-specific* is *specific*); ``224x224``
+is two numbers. On top of that:
 
 - whole words only ("lr" never matches inside "blurry"); no phrase may be one stop word ("true", "the");
-- negation: a phrase preceded closely by *not*, *no*, *never*, *without*... does not count ("it does
-  **not** keep the features"), unless the negation is part of the phrase itself ("no gradient");
-- a negation's reach ends at a comma or the end of the sentence;
-- a list of keywords is not an answer: a text of fewer than :data:`MIN_WORDS` words, or one where fewer than
-  :data:`MIN_FUNCTION_SHARE` of the words are function words (*the*, *is*, *to* ...), counts for nothing.
+- negation: a phrase preceded closely by *not*, *no*, *never*, *without*..., or a contraction (*isn't*,
+  *doesn't*, *dont*, *won't*...), does not count ("it does **not** keep the features"), unless the negation
+  is part of the phrase itself: ``"not automatically faster"`` finds "fewer parameters isn't automatically
+  faster";
+- a phrase followed closely by *doesn't matter*, *isn't important* or *irrelevant* does not count
+  ("the gap between the curves doesn't really matter");
+- a negation's reach ends at a comma, a colon or the end of the sentence (*but*, *however*, *although*,
+  *whereas* and *while* end one too);
+- a list of keywords is not an answer: a text of fewer than :data:`MIN_WORDS` words counts for nothing, and
+  in one where fewer than :data:`MIN_FUNCTION_SHARE` of the words are function words (*the*, *is*, *to* ...)
+  only phrases of :data:`MIN_SLOTS_WITHOUT_FUNCTION_WORDS` or more words count: "Deep layers recognise object
+  parts." is a sentence, "requires_grad false gradient unchanged edges" is not.
 
 :func:`detect` returns the matches with their character positions, so a view can highlight them.
 """
@@ -25,7 +44,14 @@ MAX_GAP = 3  # other words allowed between two words of a phrase
 NEGATION_WINDOW = 4  # a negation this many words (or fewer) before a phrase cancels it
 MIN_WORDS = 3
 MIN_FUNCTION_SHARE = 0.1
+MIN_SLOTS_WITHOUT_FUNCTION_WORDS = 3
+ANY_ORDER, CONTRADICTION = "~", "!"
 NEGATIONS = frozenset({"not", "no", "never", "without", "nothing", "none", "neither", "nor", "cannot"})
+#: contractions typed without the apostrophe; with it, the tokenizer splits off "n't"
+CONTRACTIONS = frozenset(
+    """isnt arent wasnt werent dont doesnt didnt wont cant couldnt shouldnt wouldnt hasnt havent hadnt
+    mustnt neednt""".split()
+)
 #: words too common to say anything alone; a one-word phrase must not be one of these
 STOP_WORDS = frozenset(
     """a about above after again all also am an and any are as at be because been before being below between
@@ -37,8 +63,9 @@ STOP_WORDS = frozenset(
     way get got make made use used very really much many step steps layer layers model models""".split()
 )
 _TOKEN = re.compile(r"\d+(?:\.\d+)?(?:e-?\d+)?|n't|[a-z_][a-z0-9_]*?(?=n't)|[a-z_][a-z0-9_]*(?:-[a-z][a-z0-9_]*)*")
-_SENTENCE_END = re.compile(r"[.!?;:\n]+(?=\s|$)|\bbut\b|\bhowever\b|\balthough\b")
-_CLAUSE_END = re.compile(r",")
+_SENTENCE_END = re.compile(r"[.!?;\n]+(?=\s|$)|\b(?:but|however|although|whereas|while)\b")
+_CLAUSE_END = re.compile(r",|:(?=\s|$)")
+_TIMES = re.compile(r"(?<=\d)x(?=\d)")  # 224x224: two numbers
 #: words that make a sentence a sentence (a list of keywords has none)
 FUNCTION_WORDS = frozenset(
     """a an the this that these those it its they them their is are was were be been being am do does did has
@@ -46,15 +73,18 @@ FUNCTION_WORDS = frozenset(
     because if then than and or but not no when while which who what how why where there here we you i he she
     my your our his her only also just very too each every all some any both""".split()
 )
+_PREFIXES = frozenset("fine self well multi over under".split())  # "fine-tuned" is not "tuned"
 _stemmer = snowballstemmer.stemmer("english")
 
 
 def _fold(word):
     """One spelling for British and American forms, then the Snowball stem."""
-    if word == "n't":
+    if word == "n't" or word in CONTRACTIONS:
         return "not"
     word = word.replace("-", "")  # pre-trained = pretrained, fine-tune = finetune
-    word = re.sub(r"is(e|ed|es|ing|ation|ations)$", r"iz\1", word)
+    word = re.sub(r"is(e|ed|es|ing|ation|ations|er|ers)$", r"iz\1", word)
+    word = re.sub(r"ys(e|ed|es|ing)$", r"yz\1", word)  # analyse = analyze
+    word = re.sub(r"(?<=[a-z]{3})tre(s?)$", r"ter\1", word)  # centre = center
     if len(word) > 5:
         word = re.sub(r"our$", "or", word)
     return _stemmer.stemWord(word)
@@ -68,11 +98,12 @@ class Word:
     end: int
     sentence: int
     clause: int  # negation reaches no further than a comma
+    also: str = None  # a hyphenated word's last part: "imagenet-pretrained" is also "pretrained"
 
 
 def words(text):
     """The text's words with their stems, character spans and sentence numbers."""
-    text = str(text).lower().replace("\u2019", "'")  # same length: spans stay those of the original text
+    text = _TIMES.sub(" ", str(text).lower().replace("\u2019", "'"))  # same length: spans stay the text's
     ends = [m.start() for m in _SENTENCE_END.finditer(text)]
     commas = sorted(ends + [m.start() for m in _CLAUSE_END.finditer(text)])
     out, sentence, clause = [], 0, 0
@@ -81,7 +112,10 @@ def words(text):
             sentence += 1
         while clause < len(commas) and commas[clause] <= match.start():
             clause += 1
-        out.append(Word(match.group(), _fold(match.group()), match.start(), match.end(), sentence, clause))
+        word = match.group()
+        first, _, last = word.rpartition("-")
+        also = _fold(last) if len(first) > 3 and first.split("-")[0] not in _PREFIXES else None
+        out.append(Word(word, _fold(word), match.start(), match.end(), sentence, clause, also))
     return out
 
 
@@ -92,8 +126,24 @@ def reads_as_text(tokens):
     return sum(t.text in FUNCTION_WORDS for t in tokens) >= MIN_FUNCTION_SHARE * len(tokens)
 
 
+@dataclass(frozen=True)
+class Phrase:
+    slots: list  # one set of accepted stems per word
+    any_order: bool = False
+    contradiction: bool = False
+
+
+def parse_phrase(phrase):
+    """A phrase's prefixes and slots: "! train|unfreeze head" -> Phrase([{train, unfreez}, {head}], False, True)."""
+    text = str(phrase).lower().strip()
+    contradiction = text.startswith(CONTRADICTION)
+    text = text.lstrip(CONTRADICTION).strip()
+    any_order = text.startswith(ANY_ORDER)
+    return Phrase(compile_phrase(text.lstrip(ANY_ORDER)), any_order, contradiction)
+
+
 def compile_phrase(phrase):
-    """A phrase as a list of slots, each a set of accepted stems: "train|unfreeze head" -> [{train, unfreez}, {head}]."""
+    """A phrase (without prefixes) as a list of slots: "train|unfreeze head" -> [{train, unfreez}, {head}]."""
     slots = []
     for slot in str(phrase).lower().split():
         stems = {w.stem for part in slot.split("|") for w in words(part)}
@@ -104,7 +154,7 @@ def compile_phrase(phrase):
 
 def phrase_problems(phrase):
     """Why a phrase is too weak to count as evidence of a concept (empty list = fine)."""
-    slots = compile_phrase(phrase)
+    slots = parse_phrase(phrase).slots
     if not slots:
         return [f"phrase {phrase!r} has no words"]
     if len(slots) == 1:
@@ -124,36 +174,71 @@ class Match:
     end: int
 
 
-def _find(slots, tokens, negation_stems):
-    """The first place where the slots appear in order (gaps of at most MAX_GAP), not negated; or None."""
-    own = set().union(*slots)
+def _is(token, stems):
+    return token.stem in stems or token.also in stems
+
+
+def _in_order(slots, tokens, first):
+    """Token indices of the slots in order from ``first``, each at most MAX_GAP words after the last; or None."""
+    span = [first]
+    for slot in slots[1:]:
+        span.append(next((k for k in range(span[-1] + 1, min(len(tokens), span[-1] + 2 + MAX_GAP))
+                          if _is(tokens[k], slot) and tokens[k].sentence == tokens[first].sentence), None))
+        if span[-1] is None:
+            return None
+    return span
+
+
+def _any_order(slots, tokens, first):
+    """Token indices of the slots in any order, all within len(slots) + MAX_GAP words from ``first``; or None."""
+    window = [k for k in range(first, min(len(tokens), first + len(slots) + MAX_GAP))
+              if tokens[k].sentence == tokens[first].sentence]
+
+    def place(slot_index, used):
+        if slot_index == len(slots):
+            return used
+        for k in window:
+            if k not in used and _is(tokens[k], slots[slot_index]):
+                found = place(slot_index + 1, used + [k])
+                if found:
+                    return found
+        return None
+
+    span = place(0, [])
+    return sorted(span) if span and first in span else None
+
+
+def _dismissed(tokens, last):
+    """True when the words right after a phrase wave it away: "the gap doesn't really matter"."""
+    after = [t.stem for t in tokens[last + 1:last + 2 + NEGATION_WINDOW] if t.clause == tokens[last].clause]
+    return any(stem in _DISMISSALS or (stem in _NEGATION_STEMS and _MATTERS & set(after[k + 1:k + 4]))
+               for k, stem in enumerate(after))
+
+
+def _find(phrase, tokens, blocked=frozenset()):
+    """The first place where the phrase is said (not negated, not in a blocked sentence); or None."""
+    own = set().union(*phrase.slots)
+    starts = own if phrase.any_order else phrase.slots[0]
     for first, token in enumerate(tokens):
-        if token.stem not in slots[0]:
+        if not _is(token, starts) or token.sentence in blocked:
             continue
-        span, position = [first], first
-        for slot in slots[1:]:
-            nxt = next(
-                (k for k in range(position + 1, min(len(tokens), position + 2 + MAX_GAP))
-                 if tokens[k].stem in slot and tokens[k].sentence == token.sentence),
-                None,
-            )
-            if nxt is None:
-                break
-            span.append(nxt)
-            position = nxt
-        else:
-            window = range(max(0, first - NEGATION_WINDOW), span[-1] + 1)
-            negated = any(
-                tokens[k].stem in negation_stems and tokens[k].stem not in own and k not in span
-                and tokens[k].clause in (token.clause, tokens[span[-1]].clause)
-                for k in window
-            )
-            if not negated:
-                return span
+        span = (_any_order if phrase.any_order else _in_order)(phrase.slots, tokens, first)
+        if span is None:
+            continue
+        window = range(max(0, span[0] - NEGATION_WINDOW), span[-1] + 1)
+        negated = any(
+            tokens[k].stem in _NEGATION_STEMS and tokens[k].stem not in own and k not in span
+            and tokens[k].clause in (tokens[span[0]].clause, tokens[span[-1]].clause)
+            for k in window
+        )
+        if not negated and not _dismissed(tokens, span[-1]):
+            return span
     return None
 
 
 _NEGATION_STEMS = frozenset(_fold(w) for w in NEGATIONS)
+_MATTERS = frozenset(_fold(w) for w in "matter matters important relevant".split())
+_DISMISSALS = frozenset(_fold(w) for w in "irrelevant unimportant".split())
 _STOP_STEMS = frozenset(_fold(w) for w in STOP_WORDS)
 
 
@@ -162,14 +247,23 @@ def detect(text, concepts):
 
     ``concepts`` is the prompt's list of ``{concept, phrases}``."""
     tokens = words(text)
-    if not reads_as_text(tokens):
+    if len(tokens) < MIN_WORDS:
         return []
+    least_slots = 1 if reads_as_text(tokens) else MIN_SLOTS_WITHOUT_FUNCTION_WORDS
     found = []
     for index, concept in enumerate(concepts):
-        for phrase in concept.get("phrases", []):
-            span = _find(compile_phrase(phrase), tokens, _NEGATION_STEMS)
+        phrases = [(p, parse_phrase(p)) for p in concept.get("phrases", [])]
+        blocked = set()
+        for _, phrase in phrases:
+            if phrase.contradiction and phrase.slots:
+                span = _find(phrase, tokens)
+                blocked |= {tokens[span[0]].sentence} if span else set()
+        for text_of_phrase, phrase in phrases:
+            if phrase.contradiction or len(phrase.slots) < least_slots:
+                continue
+            span = _find(phrase, tokens, blocked)
             if span is not None:
-                found.append(Match(index, phrase, tokens[span[0]].start, tokens[span[-1]].end))
+                found.append(Match(index, text_of_phrase, tokens[span[0]].start, tokens[span[-1]].end))
                 break
     return found
 
