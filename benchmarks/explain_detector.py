@@ -11,7 +11,7 @@ on every (answer, concept) pair. The sets, told apart because they mean differen
   held-out 3: 0.93, 0.76), then used for a round of phrase and rule changes. All four are tuning sets now:
   their figures say the detector fits them, not how it will do on new learners;
 - fresh (explain_fresh.yaml, added by the lead): written after the last change to the phrases and rules, by
-  someone who never saw them, and measured once: the honest figure. It is not in SETS until it exists.
+  someone who never saw them, and measured once (2026-12-01: precision 0.93, recall 0.95): the honest figure.
 
 Goal: precision and recall of at least 0.9.
 """
@@ -27,7 +27,8 @@ sys.path.insert(0, str(REPO))
 from widgets.modes.concepts import detect  # noqa: E402
 from widgets.modes.content import LESSON_IDS, load_lesson_content  # noqa: E402
 
-SETS = {"tuning": "explain_answers.yaml", "held-out": "explain_holdout.yaml", "held-out 2": "explain_holdout2.yaml", "held-out 3": "explain_holdout3.yaml"}
+SETS = {"tuning": "explain_answers.yaml", "held-out": "explain_holdout.yaml", "held-out 2": "explain_holdout2.yaml", "held-out 3": "explain_holdout3.yaml",
+        "fresh": "explain_fresh.yaml"}
 
 
 def counts(rows, concepts):
