@@ -59,13 +59,13 @@ def _grid_figure(images, captions=None, columns=10, title=None, scale=3, caption
     band = CAPTION_BAND if captions is not None else GAP
     grid, rows, columns, h, w = picture_grid(images, columns, scale=scale, row_gap=band)
     figure = go.Figure(go.Image(z=grid, hoverinfo="skip"))
-    if captions is not None:
-        for i, caption in enumerate(captions):  # in the band under its own picture, never on the next row
-            r, c = divmod(i, columns)
-            figure.add_annotation(
-                x=c * (w + GAP) + w / 2, y=r * (h + band) + h + band / 2, text=str(caption), showarrow=False,
-                yanchor="middle", font=dict(size=caption_size),
-            )
+    if captions is not None:  # each in the band under its own picture, never on the next row
+        places = [divmod(i, columns) for i in range(len(captions))]
+        figure.update_layout(annotations=[  # all at once: plotly's add_annotation copies the list each time
+            dict(x=c * (w + GAP) + w / 2, y=r * (h + band) + h + band / 2, text=str(caption), showarrow=False,
+                 yanchor="middle", font=dict(size=caption_size))
+            for (r, c), caption in zip(places, captions)
+        ])
     figure.update_xaxes(visible=False)
     figure.update_yaxes(visible=False)
     top = 40 if title else MARGIN
