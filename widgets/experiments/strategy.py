@@ -127,11 +127,15 @@ class SharedPrefix(FrozenFeatures):
     weights, so their frozen conv1 (and conv2) turn the same images (the digits test set, the letters of the
     forgetting meter, a seed's training images) into the same features. Those are computed once for all the runs,
     not once per run. Keyed by the prefix's weights and statistics and by the images themselves: a prefix that
-    changed, or other images, are computed anew, so the runs are exactly what they were without sharing."""
+    changed, or other images, are computed anew, so the runs are exactly what they were without sharing. Only the
+    outputs of conv2 and later are kept (conv1's alone are twice as big, and only gradual's last stage reads them):
+    memory counts on a small machine."""
 
     outputs = {}
 
     def _run(self, k, x):
+        if k < 2:
+            return super()._run(k, x)
         key = (k, _digest(self.model[:k].state_dict().values()), _digest([x]))
         if key not in self.outputs:
             self.outputs[key] = super()._run(k, x)
