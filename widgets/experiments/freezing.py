@@ -2,7 +2,7 @@
 BatchNorm does to a model whose every weight is frozen.
 
 Every run is the course model (or, as a control, a randomly initialised CourseCNN of the same shape) fine-tuned on
-10 Digits-M images per digit for 60 steps, without augmentation; ``seed`` picks the training images, the new head's
+10 Digits-M images per digit for 40 steps, without augmentation; ``seed`` picks the training images, the new head's
 (or the whole random model's) starting weights and the batch order. Runs are cached, so the claims that read the
 same runs (the three fine-tunes, the drift meter, the feature similarity) pay for them once.
 """
@@ -14,13 +14,13 @@ import torch
 
 from ..core import data, freezing, params, similarity
 from ..core.course import course_model
-from ..core.features import inference_copy
+from ..core.features import fast_predict
 from ..core.model import BACKBONE_BLOCKS, CourseCNN
-from ..core.training import Trainer, evaluate
+from ..core.training import Trainer
 from . import evidence, mean, pct
 from .once import keep_for_the_session
 
-STEPS = 60
+STEPS = 40  # the three fine-tunes' order holds on every seed from 40 steps on (at 30 the head alone has not caught up)
 ADAM = ("adam", 1e-3)  # the course's optimizer and rate for these runs
 SGD = ("sgd", 1e-2)  # momentum 0.9, the Trainer's default
 OPTIMIZERS = {"Adam, lr 1e-3": ADAM, "SGD, lr 1e-2": SGD}
@@ -126,7 +126,7 @@ def _line(per_block, separator, digits):
 
 
 def three_fine_tunes(seeds=(0, 1, 2)):
-    """Test accuracy of the three settings of lesson 02 (pre-trained, Adam 1e-3, 60 steps); the claim holds when,
+    """Test accuracy of the three settings of lesson 02 (pre-trained, Adam 1e-3, 40 steps); the claim holds when,
     on every seed, training everything scores lowest and training only the head highest."""
     found = {name: [run.accuracy for run in _runs(seeds, frozen=frozen)] for name, frozen in SETTINGS.items()}
     everything, middle, head = found.values()
@@ -227,9 +227,10 @@ def held_out_letters():
 
 
 def letters_accuracy(model):
-    """Accuracy on the held-out letters, read through an inference copy (BatchNorm folded in) in channels-last
-    layout: faster on a CPU, the same answers."""
-    return evaluate(inference_copy(model).to(memory_format=torch.channels_last), held_out_letters())
+    """Accuracy on the held-out letters in eval mode, read the fast way (an inference copy with BatchNorm folded
+    in, channels-last): the same answers; ``model`` itself is not touched."""
+    x, y = held_out_letters().tensors()
+    return (fast_predict(model, x).argmax(1) == y).float().mean().item()
 
 
 @functools.lru_cache(maxsize=1)
