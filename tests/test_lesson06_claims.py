@@ -136,3 +136,25 @@ def test_lesson_06_fits_a_sitting_and_checks_with_one_liners():
 
     assert estimate(LESSON).minutes <= SITTING_MINUTES
     assert "\nassert " not in "\n" + _code() and "widgets.check(" in _code()
+
+
+# --- speed: a run read only at its end is measured only there -------------------------------------------------
+
+
+def test_a_run_measured_only_at_its_end_ends_the_same():
+    curve, end_only = _run(evaluations=10), _run(evaluations=1, measure_start=False)
+    assert end_only.eval_steps == [20] and curve.eval_steps[0] == 0
+    assert end_only.final == pytest.approx(curve.final)  # evaluating never changes training
+
+
+def test_only_the_runs_whose_curves_are_drawn_or_read_are_evaluated_along_the_way(monkeypatch):
+    asked = {}
+    monkeypatch.setattr(metrics, "train_run", lambda n, steps, lr, seed, **options: asked.setdefault(
+        (seed, n, options["augment"]), (options["evaluations"], options["measure_start"])))
+    for seed in (0, 1):
+        metrics._run.__wrapped__(seed, None, metrics.IMAGES_PER_DIGIT)
+        metrics._run.__wrapped__(seed, "augment", metrics.IMAGES_PER_DIGIT)
+        metrics._run.__wrapped__(seed, None, metrics.MORE_IMAGES)
+    assert asked == {(0, 20, False): (10, True), (0, 20, True): (10, True), (0, 50, False): (10, True),  # drawn
+                     (1, 20, False): (10, True),  # the baseline's curve is read (validation loss, early stopping)
+                     (1, 20, True): (1, False), (1, 50, False): (1, False)}

@@ -68,3 +68,16 @@ def test_bad_settings_are_a_message_not_a_traceback(explorer):
     assert "steps must be" in explorer.runner.status.value
     assert explorer.run(colour="red") is None
     assert "unknown setting 'colour'" in html.unescape(explorer.runner.status.value)
+
+
+def test_the_bar_moves_every_step_and_the_plot_redraws_only_after_evaluations(explorer, monkeypatch):
+    from widgets.figures import training as figs
+
+    draws, moves = [], []
+    real = figs.update_train_val
+    monkeypatch.setattr(figs, "update_train_val", lambda fig, runs: draws.append(1) or real(fig, runs))
+    explorer.runner.bar.observe(lambda change: moves.append(change["new"]), "value")
+    history = explorer.run()
+    assert moves[0] == pytest.approx(1 / 20)  # the first thing a learner sees comes after one step
+    assert sorted(set(moves)) == pytest.approx([i / 20 for i in range(1, 21)])
+    assert len(draws) == len(history.eval_steps) + 1  # once per evaluation (step 0 included), once at the end

@@ -9,6 +9,8 @@ Every remedy changes ONE thing against the baseline (same model, same images, sa
 that stops a run uses (:func:`widgets.core.hooks.early_stopping_point`).
 """
 
+import torch
+
 from .checks import SettingError
 from .course import course_model, validation_task
 from .freezing import freeze
@@ -34,22 +36,28 @@ REMEDIES = {
 
 
 def train_run(n_per_class=20, steps=100, lr=1e-3, seed=0, *, freeze_backbone=False, augment=False,
-              weight_decay=False, early_stopping=False, evaluations=10, callback=None, stop=None,
-              model_factory=None, task=None):
+              weight_decay=False, early_stopping=False, evaluations=10, measure_start=True, callback=None,
+              callback_every=None, stop=None, model_factory=None, task=None):
     """One run of the course model on Digits-M (``n_per_class`` images per digit, 30 others per digit to validate
     on), every layer at ``lr`` with Adam unless a remedy says otherwise. ``seed`` picks the images, the new head's
     starting weights and the batches. ``evaluations``: how many times the run is measured after its start (every
-    ``steps // evaluations`` steps). Returns the ``History``; ``callback(history)`` after each evaluation."""
+    ``steps // evaluations`` steps); ``measure_start=False``: not at step 0 (a run read only at its end). Returns
+    the ``History``; ``callback(history)`` after each evaluation and, with ``callback_every=k``, every ``k`` steps
+    too (a progress bar that moves at once)."""
     task = task or (lambda n: validation_task(n, seed=seed))
     train, val = task(n_per_class)
     model = model_factory() if model_factory else course_model(seed=seed)
     if freeze_backbone:
         freeze(model, *BACKBONE_BLOCKS)
+    # channels-last weights: the convolutions (forward and backward) run about a quarter faster on a CPU, with the
+    # same numbers to float rounding
+    model = model.to(memory_format=torch.channels_last)
     if evaluations < 1:
-        raise SettingError("evaluations must be at least 1 (the end); the start is always measured.")
+        raise SettingError("evaluations must be at least 1 (the end).")
     trainer = Trainer(model, train, val, lr=lr, seed=seed, augment=bool(augment),
                       optimizer="adamw" if weight_decay else "adam", weight_decay=WEIGHT_DECAY if weight_decay else 0.0)
-    return trainer.fit(steps, callback=callback, callback_every=steps, eval_every=max(1, steps // evaluations),
+    return trainer.fit(steps, callback=callback, callback_every=callback_every or steps,
+                       eval_every=max(1, steps // evaluations), eval_at_start=measure_start,
                        patience=PATIENCE if early_stopping else None, hooks=[StopOnRequest(stop)] if stop else ())
 
 

@@ -74,15 +74,19 @@ class MetricsExplorer(ipw.VBox):
         settings = self.settings(**(overrides or {}))
         label, steps = self.label(settings), settings["steps"]
 
-        def live(history):  # after each evaluation: the curves grow live
+        drawn = [0]  # how many of the run's evaluations the plot shows
+
+        def live(history):  # after every step the bar moves; after each evaluation the curves grow
             progress(len(history.loss) / steps, f"{label}: step {len(history.loss)} of {steps}")
-            self.runs[label] = history
-            figs.update_train_val(self.fig, self._shown())
+            if len(history.eval_steps) != drawn[0]:
+                drawn[0] = len(history.eval_steps)
+                self.runs[label] = history
+                figs.update_train_val(self.fig, self._shown())
 
         history = train_run(
             settings["n_per_class"], steps, self.lr, self.seed, freeze_backbone=bool(settings["freeze"]),
             augment=settings["augment"], weight_decay=settings["weight_decay"],
-            early_stopping=settings["early_stopping"], callback=live, stop=stop,
+            early_stopping=settings["early_stopping"], callback=live, callback_every=1, stop=stop,
             model_factory=self.model_factory, task=self.task)
         self.runs[label] = history
         return label, history
