@@ -38,6 +38,14 @@ def test_same_seed_same_run_and_different_seed_different_batches():
     assert runs[0] != runs[2]
 
 
+def test_on_a_cpu_the_callers_model_trains_in_channels_last_layout_with_the_same_numbers():
+    model, plain = small_model(), small_model()
+    x = easy_task()[0][:8]
+    Trainer(model, easy_task(), lr=1e-3)  # converts the caller's model in place; no step taken yet
+    assert model.conv1[0].weight.is_contiguous(memory_format=torch.channels_last)
+    assert torch.allclose(model.eval()(x), plain.eval()(x), atol=1e-5)  # same weights, another memory layout
+
+
 def test_one_parameter_group_per_trainable_block_with_its_own_rate():
     model = small_model()
     freeze(model, "conv1")

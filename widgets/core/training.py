@@ -88,6 +88,10 @@ class Trainer:
         self.pad = (2 if augment else 0) if isinstance(augment, bool) else checks.whole(augment, "augment", 0)
         self.device = pick_device(device)
         self.model = model.to(self.device)
+        if self.device.type == "cpu" and any(isinstance(m, nn.Conv2d) for m in model.modules()):
+            # channels-last weights: a CPU runs the convolutions, forward and backward, about a quarter faster, with
+            # the same numbers to float rounding. It is still the caller's model that trains.
+            model.to(memory_format=torch.channels_last)
         self.x, self.y = as_tensors(train)
         self.val = as_tensors(val) if val is not None else None
         self.source = as_meter(source)

@@ -89,7 +89,6 @@ def _fine_tune(seed, start, frozen, optimizer, steps, test):
     before = None if frozen else _pretrained_grams() if start == "pre-trained" else grams(model)
     if frozen:
         freezing.freeze(model, *frozen)
-    model = model.to(memory_format=torch.channels_last)  # faster convolutions on a CPU; same run up to float rounding
     name, lr = optimizer
     trainer = Trainer(model, train, test_set if test else None, lr=lr, optimizer=name, augment=False, seed=seed)
     history = trainer.fit(steps, eval_every=steps, eval_at_start=False)

@@ -11,8 +11,6 @@ the very runs the claims measure (``rate_sweep(0)``, ``finder_runs(0)`` ...).
 
 import functools
 
-import torch
-
 from ..core.course import PRESETS, course_model, forgetting_meter, validation_task
 from ..core.finder import lr_range_test
 from ..core.freezing import freeze_exactly
@@ -47,9 +45,8 @@ def task(seed):
 
 
 def _model(seed, frozen=()):
-    """The course model for ``seed`` with ``frozen`` frozen, its weights in channels-last layout: its convolutions
-    train about a third faster on a CPU, with the same numbers up to float rounding."""
-    return freeze_exactly(course_model(seed=seed).to(memory_format=torch.channels_last), frozen)
+    """The course model for ``seed`` with ``frozen`` frozen."""
+    return freeze_exactly(course_model(seed=seed), frozen)
 
 
 @functools.lru_cache(maxsize=None)
