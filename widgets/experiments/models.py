@@ -208,9 +208,10 @@ def _features_around_head_training(seed, steps, **trainer_options):
         model = load_course_model(num_classes=10)
     freeze(model, *BACKBONE_BLOCKS)
     x, _ = train.tensors()
+    # the Trainer first: on a CPU it lays the weights out channels-last, which moves the features by float rounding
+    trainer = Trainer(model, train, lr=PROBE_LR, seed=seed, augment=False, **trainer_options)
     with torch.no_grad():
         before = model.eval().features(x)
-    trainer = Trainer(model, train, lr=PROBE_LR, seed=seed, augment=False, **trainer_options)
     trainer.fit(steps, eval_every=0)
     with torch.no_grad():
         after = model.eval().features(x)
