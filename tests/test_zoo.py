@@ -7,6 +7,8 @@ import functools
 import http.server
 import os
 import socket
+import subprocess
+import sys
 import threading
 
 import pytest
@@ -112,6 +114,20 @@ def test_no_weights_offline_means_random_weights_said_plainly():
     assert model.weights_info.startswith("random weights: ImageNet weights are not")
     assert not model.has_pretrained_weights
     assert 'weights=None' in model.build_code
+
+
+def test_weight_files_are_the_ones_torchvision_saves():
+    for name, file in zoo.WEIGHT_FILES.items():
+        assert file == os.path.basename(torchvision.models.get_model_weights(name).DEFAULT.url), name
+    assert set(zoo.WEIGHT_FILES) == set(zoo.ARCHITECTURES) - {"course"}
+
+
+def test_asking_for_cached_weights_does_not_import_torchvision_models():
+    """About 170 MB of a kernel's memory: lessons that only ask whether weights are here do not pay it."""
+    code = ("import sys, widgets; widgets.weights_status(check_download=False); "
+            "print('torchvision.models' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
 
 
 def test_weights_in_the_torch_cache_are_used():

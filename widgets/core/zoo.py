@@ -46,6 +46,18 @@ ARCHITECTURES = (
 )
 
 MIRROR_ENV = "FTLAB_WEIGHTS_MIRROR"
+#: the file torchvision saves each architecture's DEFAULT ImageNet weights as, in the torch cache (a test checks
+#: them against the installed torchvision). Knowing them here answers "are the weights here?" without importing
+#: torchvision.models, which costs a kernel about 170 MB.
+WEIGHT_FILES = {
+    "mobilenet_v2": "mobilenet_v2-7ebf99e0.pth",
+    "efficientnet_b0": "efficientnet_b0_rwightman-7f5810bc.pth",
+    "resnet18": "resnet18-f37072fd.pth",
+    "resnet50": "resnet50-11ad3fa6.pth",
+    "resnet152": "resnet152-f82ba261.pth",
+    "convnext_tiny": "convnext_tiny-983f1562.pth",
+    "vit_b_16": "vit_b_16-c867db91.pth",
+}
 
 
 def _check_name(name):
@@ -118,8 +130,7 @@ def weights_path(name):
     _check_name(name)
     if name == "course":
         raise ValueError("The course model ships with the package; it has no ImageNet weights file.")
-    url = _torchvision_weights(name).url
-    return os.path.join(torch.hub.get_dir(), "checkpoints", os.path.basename(urllib.parse.urlparse(url).path))
+    return os.path.join(torch.hub.get_dir(), "checkpoints", WEIGHT_FILES[name])
 
 
 def load_pretrained(name, num_classes=None, *, download=True, timeout=5.0, mirror=None, check_hash=True):
@@ -211,8 +222,10 @@ def weights_status(names=ARCHITECTURES, *, check_download=True, timeout=3.0, mir
             statuses.append(WeightsStatus(name, True, f"ImageNet weights in the torch cache ({os.path.basename(path)})"))
             continue
         base = mirror or os.environ.get(MIRROR_ENV)
-        url = base.rstrip("/") + "/" + os.path.basename(path) if base else _torchvision_weights(name).url
-        if check_download and downloads.reachable(url, timeout):
+        url = None
+        if check_download:
+            url = base.rstrip("/") + "/" + os.path.basename(path) if base else _torchvision_weights(name).url
+        if url and downloads.reachable(url, timeout):
             statuses.append(WeightsStatus(name, True, f"ImageNet weights downloadable from {urllib.parse.urlparse(url).netloc}"))
         else:
             statuses.append(WeightsStatus(name, False, "no ImageNet weights here (offline): random weights only"))
