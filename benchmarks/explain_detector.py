@@ -27,8 +27,8 @@ sys.path.insert(0, str(REPO))
 from widgets.modes.concepts import detect  # noqa: E402
 from widgets.modes.content import LESSON_IDS, load_lesson_content  # noqa: E402
 
-SETS = {"tuning": "explain_answers.yaml", "held-out": "explain_holdout.yaml", "held-out 2": "explain_holdout2.yaml", "held-out 3": "explain_holdout3.yaml",
-        "fresh": "explain_fresh.yaml"}
+SETS = {"tuning": "explain_answers.yaml", "held-out": "explain_holdout.yaml", "held-out 2": "explain_holdout2.yaml",
+        "held-out 3": "explain_holdout3.yaml", "fresh": "explain_fresh.yaml"}
 
 
 def counts(rows, concepts):

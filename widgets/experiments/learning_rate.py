@@ -44,11 +44,6 @@ def task(seed):
     return validation_task(IMAGES_PER_DIGIT, seed=seed)
 
 
-def _model(seed, frozen=()):
-    """The course model for ``seed`` with ``frozen`` frozen."""
-    return freeze_exactly(course_model(seed=seed), frozen)
-
-
 @functools.lru_cache(maxsize=None)
 def old_task_before():
     """The old task's accuracy before any fine-tuning (the new head does not take part in it)."""
@@ -63,7 +58,7 @@ def rate_sweep(seed, head_only=False):
 
 @functools.lru_cache(maxsize=None)
 def _rate_sweep(seed, head_only):
-    model = _model(seed, PRESETS["head only" if head_only else "all layers"])
+    model = freeze_exactly(course_model(seed=seed), PRESETS["head only" if head_only else "all layers"])
     train, val = task(seed)
     return sweep(model, train, val, HEAD_RATES if head_only else RATES, STEPS, source=forgetting_meter(), seed=seed)
 
@@ -167,7 +162,7 @@ def finder_runs(seed, head_only=False):
 @functools.lru_cache(maxsize=None)
 def _finder_runs(seed, head_only):
     frozen = PRESETS["head only"] if head_only else None
-    return lr_range_test(_model(seed), task(seed)[0], steps=FINDER_STEPS, seed=seed, frozen=frozen)
+    return lr_range_test(course_model(seed=seed), task(seed)[0], steps=FINDER_STEPS, seed=seed, frozen=frozen)
 
 
 def _on_the_fall(result):
@@ -212,7 +207,7 @@ def rates_run(seed, rates):
     """Every layer trains for 30 steps with ``rates`` (a tuple of ``(block, rate)``): what ``DiscriminativeLR``
     trains; the uniform 3e-3 run is section 1's (same start, same batches)."""
     train, val = task(seed)
-    trainer = Trainer(_model(seed), train, val, lr=dict(rates), seed=seed, augment=False,
+    trainer = Trainer(course_model(seed=seed), train, val, lr=dict(rates), seed=seed, augment=False,
                       source=forgetting_meter())
     return trainer.fit(STEPS, eval_every=STEPS, eval_at_start=False)
 
@@ -262,7 +257,7 @@ def schedule_run(seed, schedule, rate=SCHEDULE_RATE, steps=None):
 
 @functools.lru_cache(maxsize=None)
 def _schedule_run(seed, schedule, rate, steps):
-    model = _model(seed, PRESETS[SCHEDULE_PRESET])
+    model = freeze_exactly(course_model(seed=seed), PRESETS[SCHEDULE_PRESET])
     train, val = task(seed)
     trainer = Trainer(model, train, val, lr=rate, seed=seed, augment=False, schedule=schedule)
     return trainer.fit(steps, eval_every=SCHEDULE_EVERY)
