@@ -60,12 +60,22 @@ def _last_modified(server, path):
     return _api(server, "GET", f"/api/contents/{path}?content=0")["last_modified"]
 
 
-def wait_for_autosave(lab, server, path, since, timeout=300):
-    """Wait until autosave has written the open notebook (its file changed after `since`) and nothing is unsaved."""
+def wait_for_autosave(lab, server, path, since, executed=None, timeout=300):
+    """Wait until autosave has written the open notebook (its file changed after `since`) and nothing is unsaved.
+
+    ``executed``: a cell index whose run must be complete in the page first. A cell's output reaches the page
+    before its execution count does; an autosave between the two leaves the page clean for a moment, with a file
+    that has the output and no count."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        dirty = lab.page.evaluate("() => window.jupyterapp.shell.currentWidget.context.model.dirty")
-        if not dirty and _last_modified(server, path) != since:
+        state = lab.page.evaluate(
+            """(index) => { const model = window.jupyterapp.shell.currentWidget.context.model;
+                            const cell = index === null ? null : model.cells.get(index);
+                            return [model.dirty, cell === null || cell.executionCount !== null]; }""",
+            executed,
+        )
+        dirty, ran = state
+        if ran and not dirty and _last_modified(server, path) != since:
             return
         lab.page.wait_for_timeout(250)
     raise TimeoutError(f"JupyterLab did not autosave {path} within {timeout} s")
@@ -115,7 +125,7 @@ def test_a_copy_under_another_name_keeps_its_outputs(lab, jupyter_server):
             lab.open(path)
             first = next(i for i, cell in enumerate(nbformat.read(copy, as_version=4).cells) if cell.cell_type == "code")
             lab.run_cells(first, first)
-            wait_for_autosave(lab, jupyter_server, path, since)
+            wait_for_autosave(lab, jupyter_server, path, since, executed=first)
         saved = nbformat.read(copy, as_version=4)
         assert "version" in saved.metadata.language_info
         assert saved.cells[first].execution_count == 1, "the copy was saved without what JupyterLab sent"
