@@ -6,7 +6,8 @@ The core path is what a learner must do before the learning modes: every cell ab
 ``widgets.learning_modes(...)``, minus optional sections whose heading starts with "Deep dive". Its time is
 
 - reading: its text at 200 words a minute, and its code at half that speed (code is read slowly);
-- running: the lesson's run time (at most 45 s on one core is the course's budget; that is the figure used);
+- running: the lesson's run time on one core, as measured in the instructor guide's "Time per lesson" table
+  (``benchmarks/memory.py``); 45 s, the course's budget, for a lesson the table does not list;
 - doing: 2 minutes for each interactive step (a cell that shows a live widget, or a "Try this" prompt).
 
 A lesson fits one sitting when the total is at most 25 minutes.
@@ -23,6 +24,7 @@ RUN_SECONDS = 45
 MINUTES_PER_STEP = 2
 SITTING_MINUTES = 25
 COURSE = Path(__file__).resolve().parents[1] / "course"
+GUIDE = COURSE.parent / "docs" / "instructor.md"
 
 _WORD = re.compile(r"[A-Za-z0-9_]+")
 _SHOWS_WIDGET = re.compile(r"^(\w+|widgets\.[A-Z]\w*\(.*\)|display\(\w+\))\s*$")
@@ -74,7 +76,21 @@ def is_step(cell):
     return bool(_SHOWS_WIDGET.match(last)) and not last.startswith(("print", "check"))
 
 
-def estimate(path, run_seconds=RUN_SECONDS):
+def measured_run_seconds(guide=GUIDE):
+    """``{lesson: seconds on one core}`` from the guide's ``lesson-times`` table (``{}`` without the guide)."""
+    try:
+        text = Path(guide).read_text(encoding="utf-8")
+    except OSError:
+        return {}
+    block = re.search(r"<!-- lesson-times: start -->(.*?)<!-- lesson-times: end -->", text, re.S)
+    rows = re.findall(r"^\| `([^`]+)` \| (\d+(?:\.\d+)?) s \|", block.group(1) if block else "", re.M)
+    return {lesson: float(seconds) for lesson, seconds in rows}
+
+
+def estimate(path, run_seconds=None):
+    """The sitting for the lesson at ``path``; ``run_seconds``: its run time (default: as measured, else 45 s)."""
+    if run_seconds is None:
+        run_seconds = measured_run_seconds().get(Path(path).stem, RUN_SECONDS)
     notebook = json.loads(Path(path).read_text(encoding="utf-8"))
     cells = core_cells(notebook)
     # a code word counts twice: read at half the speed of prose
