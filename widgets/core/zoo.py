@@ -221,12 +221,12 @@ def weights_status(names=ARCHITECTURES, *, check_download=True, timeout=3.0, mir
         if os.path.exists(path):
             statuses.append(WeightsStatus(name, True, f"ImageNet weights in the torch cache ({os.path.basename(path)})"))
             continue
-        base = mirror or os.environ.get(MIRROR_ENV)
-        url = None
         if check_download:
+            base = mirror or os.environ.get(MIRROR_ENV)
             url = base.rstrip("/") + "/" + os.path.basename(path) if base else _torchvision_weights(name).url
-        if url and downloads.reachable(url, timeout):
-            statuses.append(WeightsStatus(name, True, f"ImageNet weights downloadable from {urllib.parse.urlparse(url).netloc}"))
-        else:
-            statuses.append(WeightsStatus(name, False, "no ImageNet weights here (offline): random weights only"))
+            if downloads.reachable(url, timeout):
+                host = urllib.parse.urlparse(url).netloc
+                statuses.append(WeightsStatus(name, True, f"ImageNet weights downloadable from {host}"))
+                continue
+        statuses.append(WeightsStatus(name, False, "no ImageNet weights here (offline): random weights only"))
     return statuses

@@ -35,6 +35,7 @@ is two numbers. On top of that:
 :func:`detect` returns the matches with their character positions, so a view can highlight them.
 """
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -133,6 +134,7 @@ class Phrase:
     contradiction: bool = False
 
 
+@functools.lru_cache(maxsize=None)  # a prompt's phrases are parsed and stemmed once, not at every answer
 def parse_phrase(phrase):
     """A phrase's prefixes and slots: "! train|unfreeze head" -> Phrase([{train, unfreez}, {head}], False, True)."""
     text = str(phrase).lower().strip()
