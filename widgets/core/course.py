@@ -11,6 +11,7 @@ from . import data
 from .checkpoint import load_course_model, source_head
 from .forgetting import OldTask
 from .model import BACKBONE_BLOCKS
+from .seeding import seeded
 
 #: the blocks that hold parameters, early to late (``pool`` has none)
 BLOCKS = BACKBONE_BLOCKS + ("head",)
@@ -24,9 +25,8 @@ PRESETS = {
 
 def course_model(num_classes=10, seed=0):
     """The pre-trained course model with a fresh ``num_classes`` head, initialised from ``seed`` (the caller's
-    random state is left alone)."""
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
+    random state is left alone, and no other thread's seeding gets in between: see :mod:`.seeding`)."""
+    with seeded(seed):
         return load_course_model(num_classes=num_classes)
 
 

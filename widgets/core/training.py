@@ -40,6 +40,7 @@ from .history import History, weight_drift
 from .optimizers import OPTIMIZERS, block_parameters, make_optimizer
 from .hooks import Divergence, EarlyStopping, StepOnValidationLoss, StopOnRequest, Watch
 from .schedules import build_scheduler, reads_validation_loss
+from .seeding import seeded_run
 
 
 def pick_device(device=None):
@@ -291,8 +292,7 @@ class Trainer:
             any(hook.after_evaluate(self, history) for hook in hooks)
         last_group = self.optimizer.param_groups[-1]
         history.status = "running"
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(self.seed + self.steps_done)  # dropout and the like: reproducible, no side effects
+        with seeded_run(self.seed + self.steps_done):  # dropout and the like: reproducible, no side effects
             for step in range(1, steps + 1):
                 idx = self.batches.next().to(self.device)
                 xb = x_train[idx] if k else shift(x_train[idx], self.pad, self.batches.generator)

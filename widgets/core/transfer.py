@@ -37,6 +37,7 @@ from .checkpoint import load_course_model
 from .course import old_task_accuracy
 from .freezing import freeze
 from .model import BACKBONE_BLOCKS, CourseCNN
+from .seeding import seeded
 from .training import Trainer, TrainingError
 
 RECIPES = ("scratch", "finetune", "probe", "random_probe", "discriminative", "high_lr", "freeze_all")
@@ -71,13 +72,13 @@ class TransferResult:
 def build(recipe, num_classes=10, seed=0, path=None):
     """The starting model and the learning rate(s) of a recipe."""
     checks.choice(recipe, "recipe", RECIPES)
-    torch.manual_seed(seed)  # the new head (or the whole scratch model) starts the same way for a given seed
-    if recipe in ("scratch", "random_probe"):
-        model = CourseCNN(num_classes=num_classes)
+    with seeded(seed):  # the new head (or the whole scratch model) starts the same way for a given seed
+        scratch = recipe in ("scratch", "random_probe")
+        model = CourseCNN(num_classes=num_classes) if scratch else load_course_model(num_classes=num_classes, path=path)
+    if scratch:
         if recipe == "random_probe":
             freeze(model, *BACKBONE_BLOCKS)
         return model, TUNED_LR[recipe]
-    model = load_course_model(num_classes=num_classes, path=path)
     if recipe == "finetune":
         return model, TUNED_LR[recipe]
     if recipe == "probe":

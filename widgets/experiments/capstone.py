@@ -7,10 +7,9 @@ exactly the lesson's (:func:`two_stage_fine_tune`).
 
 import functools
 
-import torch
-
 from ..core import data
 from ..core.freezing import freeze, unfreeze
+from ..core.seeding import seeded
 from ..core.training import Trainer, evaluate
 from ..core.zoo import load_pretrained
 from . import evidence, mean, pct, spread
@@ -29,8 +28,8 @@ def two_stage_fine_tune(train, val, seed=0, between_stages=None):
     accuracy (the best weights are restored). No augmentation: the frozen blocks' output is computed once.
     ``between_stages(model)`` is called after stage one.
     """
-    torch.manual_seed(seed)  # the new head starts the same way for a given seed
-    model = load_pretrained("course", num_classes=10)
+    with seeded(seed):  # the new head starts the same way for a given seed
+        model = load_pretrained("course", num_classes=10)
     freeze(model, "conv1", "conv2", "conv3")
     stage1 = Trainer(model, train, val, lr=1e-2, augment=False, seed=seed).fit(150)
     if between_stages is not None:

@@ -16,6 +16,7 @@ from ..core import data, freezing, params, similarity
 from ..core.course import course_model
 from ..core.features import fast_predict
 from ..core.model import BACKBONE_BLOCKS, CourseCNN
+from ..core.seeding import seeded
 from ..core.training import Trainer
 from . import evidence, mean, pct
 from .once import keep_for_the_session
@@ -68,8 +69,7 @@ def start_model(start, seed):
     """The pre-trained course model with a fresh 10-class head, or a randomly initialised CourseCNN (the control)."""
     if start == "pre-trained":
         return course_model(num_classes=10, seed=seed)
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
+    with seeded(seed):
         return CourseCNN(num_classes=10)
 
 

@@ -15,6 +15,7 @@ from ..core.checkpoint import load_course_model
 from ..core.freezing import freeze
 from ..core.measure import counts, file_size, multiply_adds, release_memory, timings
 from ..core.model import BACKBONE_BLOCKS, CourseCNN, truncate
+from ..core.seeding import seeded
 from ..core.training import Trainer, evaluate
 from ..core.zoo import build_architecture
 from . import evidence, pct
@@ -38,8 +39,7 @@ def saved(name, seeds):
     random init from the first seed, then every weight and buffer is drawn again from each further seed (a
     rebuild would cost seconds for ResNet152 and draw the same kind of numbers)."""
     found = []
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seeds[0])
+    with seeded(seeds[0]):
         model = build_architecture(name)
         for i, seed in enumerate(seeds):
             if i:
@@ -92,8 +92,7 @@ def compute_vs_parameters(seeds=SEEDS):
     its multiply-adds."""
     big, small = [], []
     for seed in seeds:
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(seed)
+        with seeded(seed):
             full = CourseCNN()
             cut = truncate(CourseCNN(), "conv2")
         x = torch.zeros(1, 3, 32, 32)
@@ -144,8 +143,7 @@ def same_costs_any_weights(seeds=SEEDS):
     pretrained = three(load_course_model())
     random = []
     for seed in seeds:
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(seed)
+        with seeded(seed):
             random.append(three(CourseCNN(num_classes=26)))
     summary = (f"pre-trained course model: {pretrained[0]:,} parameters, {pretrained[1]:,} bytes, "
                f"{pretrained[2]:,} multiply-adds; {len(seeds)} random ones: "
@@ -173,8 +171,7 @@ def timings_vary(seeds=SEEDS, repeats=5):
 def _probe(cut, seed, n_per_class=N_IMAGES // 10, steps=PROBE_STEPS):
     """Test accuracy of a new head on the frozen course model (``cut``: only its first two blocks)."""
     train, test = data.target_task(n_per_class=n_per_class, seed=seed)
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
+    with seeded(seed):
         net = truncate(load_course_model(), "conv2") if cut else load_course_model(num_classes=10)
     freeze(net, *[b for b in BACKBONE_BLOCKS if hasattr(net, b)])
     Trainer(net, train, lr=PROBE_LR, seed=seed, augment=False).fit(steps, eval_every=0)
@@ -203,8 +200,7 @@ def _features_around_head_training(seed, steps, **trainer_options):
     """The frozen backbone's features of the training images (eval mode) before and after ``steps`` of training a
     new head on it, and the Trainer that trained it."""
     train, _ = data.target_task(n_per_class=10, seed=seed)
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
+    with seeded(seed):
         model = load_course_model(num_classes=10)
     freeze(model, *BACKBONE_BLOCKS)
     x, _ = train.tensors()

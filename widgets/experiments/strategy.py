@@ -19,6 +19,7 @@ from ..core import data, freezing
 from ..core.course import course_model, forgetting_meter
 from ..core.features import FrozenFeatures, fast_predict
 from ..core.model import BACKBONE_BLOCKS, CourseCNN
+from ..core.seeding import seeded
 from ..core.training import Trainer
 from . import evidence, mean, pct, spread
 from .once import keep_for_the_session
@@ -44,8 +45,7 @@ def smoothness(weight):
 
 
 def random_model(seed):
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
+    with seeded(seed):
         return CourseCNN(num_classes=10)
 
 
