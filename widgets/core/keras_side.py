@@ -20,6 +20,7 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 from . import checks, schedules  # noqa: E402
+from .seeding import seeded  # noqa: E402
 
 
 def keras():
@@ -187,11 +188,10 @@ def batchnorm_when_frozen(seed=0):
         k.ops.convert_to_numpy(model(x, training=True)), k.ops.convert_to_numpy(model(x, training=False)), atol=1e-6
     )
 
-    torch.manual_seed(seed)
     layer = torch.nn.BatchNorm2d(4)
     layer.requires_grad_(False)
     layer.train()
-    with torch.no_grad():
+    with torch.no_grad(), seeded(seed):
         layer(torch.randn(16, 4, 8, 8) + 3)
     return {
         "keras_moving_mean_changed": not np.allclose(mean_before, mean_after),
