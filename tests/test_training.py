@@ -144,6 +144,25 @@ def test_frozen_prefix_is_cached_and_gives_the_same_run():
     assert cached.val_acc == pytest.approx(plain.val_acc, abs=1e-6)
 
 
+def test_caches_that_share_a_store_compute_a_prefix_once_and_anew_when_it_changed(monkeypatch):
+    from widgets.core import features
+
+    computed = []
+    real = features.fast_predict
+    monkeypatch.setattr(features, "fast_predict", lambda module, x: computed.append(len(x)) or real(module, x))
+    x = easy_task()[0]
+    shared = {}
+    first, second = small_model(), small_model()  # the same weights: two runs from the same start
+    caches = [features.FrozenFeatures(m.eval(), shared=shared, share_from=2) for m in (first, second)]
+    assert torch.equal(caches[0].get("train", x, 2), caches[1].get("train", x, 2)) and len(computed) == 1
+    assert torch.allclose(caches[1].get("train", x, 2), first[:2](x), atol=1e-5)  # the prefix's output, fused
+    caches[1].get("conv1 only", x, 1)  # under share_from: this cache's own, as without a store
+    with torch.no_grad():
+        second.conv2[0].weight.mul_(2)  # the second run's prefix is no longer the first's
+    assert not torch.equal(caches[1].get("train", x, 2), caches[0].get("train", x, 2))
+    assert len(computed) == 3 and len(shared) == 2
+
+
 def test_augmentation_or_training_bn_turns_the_cache_off():
     model = small_model()
     freeze(model, "conv1", "conv2", "conv3")

@@ -10,6 +10,7 @@ statistic was written) and computes again.
 """
 
 import copy
+import hashlib
 
 import torch
 from torch import nn
@@ -66,13 +67,29 @@ def fast_predict(module, x, batch_size=128):
     return torch.cat(out).contiguous()
 
 
-class FrozenFeatures:
-    """The output of ``model[:k]`` (its frozen leading blocks) per named input, computed once per prefix state."""
+def digest(tensors):
+    """A short fingerprint of ``tensors``: their shapes, types and values (equal fingerprints, equal tensors)."""
+    found = hashlib.blake2b(digest_size=16)
+    for t in tensors:
+        found.update(f"{tuple(t.shape)} {t.dtype};".encode())
+        found.update(t.detach().cpu().contiguous().numpy().tobytes())
+    return found.hexdigest()
 
-    def __init__(self, model, device=None):
+
+class FrozenFeatures:
+    """The output of ``model[:k]`` (its frozen leading blocks) per named input, computed once per prefix state.
+
+    ``shared``: a dict kept by the caller for several caches (one per run of an experiment, say). Outputs of
+    ``share_from`` blocks or more are kept there too, keyed by the prefix's weights and statistics and by the images
+    themselves, so runs that start from the same weights compute them once; a prefix that changed, or other images,
+    are computed anew, so each run gets exactly what it would get alone.
+    """
+
+    def __init__(self, model, device=None, shared=None, share_from=1):
         self.model = model
         self.device = device or next((p.device for p in model.parameters()), torch.device("cpu"))
         self._entries = {}
+        self.shared, self.share_from = shared, share_from
 
     def depth(self):
         """How many leading blocks can be cached: the frozen prefix of an ``nn.Sequential``, never the whole model."""
@@ -97,4 +114,9 @@ class FrozenFeatures:
         return entry[1]
 
     def _run(self, k, x):
-        return fast_predict(self.model[:k], x).to(self.device)
+        if self.shared is None or k < self.share_from:
+            return fast_predict(self.model[:k], x).to(self.device)
+        key = (k, digest(self.model[:k].state_dict().values()), digest([x]))
+        if key not in self.shared:
+            self.shared[key] = fast_predict(self.model[:k], x).to(self.device)
+        return self.shared[key]

@@ -9,7 +9,6 @@ once (the trainer's frozen-feature cache) and the runs are cheap. Runs are cache
 
 import copy
 import functools
-import hashlib
 
 import torch
 import torch.nn.functional as F
@@ -114,38 +113,18 @@ def depth_probe_random_init(seeds=(0, 1, 2)):
 # --- recipes that unfreeze the backbone: one change at a time ----------------------------------------------------
 
 
-def _digest(tensors):
-    found = hashlib.blake2b(digest_size=16)
-    for t in tensors:
-        found.update(f"{tuple(t.shape)} {t.dtype};".encode())
-        found.update(t.detach().cpu().contiguous().numpy().tobytes())
-    return found.hexdigest()
-
-
-class SharedPrefix(FrozenFeatures):
-    """The trainer's frozen-prefix cache, shared by every run of this module: the runs all start from the shipped
-    weights, so their frozen conv1 (and conv2) turn the same images (the digits test set, the letters of the
-    forgetting meter, a seed's training images) into the same features. Those are computed once for all the runs,
-    not once per run. Keyed by the prefix's weights and statistics and by the images themselves: a prefix that
-    changed, or other images, are computed anew, so the runs are exactly what they were without sharing. Only the
-    outputs of conv2 and later are kept (conv1's alone are twice as big, and only gradual's last stage reads them):
-    memory counts on a small machine."""
-
-    outputs = {}
-
-    def _run(self, k, x):
-        if k < 2:
-            return super()._run(k, x)
-        key = (k, _digest(self.model[:k].state_dict().values()), _digest([x]))
-        if key not in self.outputs:
-            self.outputs[key] = super()._run(k, x)
-        return self.outputs[key]
+#: the frozen conv1-conv2 output, shared by every run of this module: the runs all start from the shipped weights,
+#: so their frozen blocks turn the same images (the digits test set, the letters of the forgetting meter, a seed's
+#: training images) into the same features, computed once for all the runs instead of once per run. Only depths of
+#: two blocks or more are kept (conv1's output alone is twice as big, and only gradual's last stage reads it):
+#: memory counts on a small machine.
+SHARED_FEATURES = {}
 
 
 def _trainer(model, seed, lr):
     train, test = data.target_task(n_per_class=10, seed=seed)
     trainer = Trainer(model, train, test, lr=lr, augment=False, seed=seed, source=forgetting_meter(every=3))
-    trainer.features = SharedPrefix(trainer.model, trainer.device)
+    trainer.features = FrozenFeatures(trainer.model, trainer.device, shared=SHARED_FEATURES, share_from=2)
     return trainer
 
 
