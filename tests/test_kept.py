@@ -27,15 +27,19 @@ def test_made_once_then_read_back(tmp_path, monkeypatch):
     assert [p.name.startswith("probe-") for p in tmp_path.glob("*.npy")] == [True]
 
 
-def test_changed_code_makes_it_again(tmp_path, monkeypatch):
+def test_changed_code_makes_it_again_and_the_old_file_goes(tmp_path, monkeypatch):
     monkeypatch.setenv("FTLAB_DATA", str(tmp_path))
     code = tmp_path / "maker.py"
     calls = []
     code.write_text("version 1")
     kept.array("probe", code, _maker(calls))
+    [old] = tmp_path.glob("probe-*.npy")
+    other = tmp_path / "probe-extra-0123456789abcdef.npy"  # another array's file, whose name starts the same
+    other.write_bytes(b"")
     code.write_text("version 2")
     kept.array("probe", code, _maker(calls))
-    assert len(calls) == 2 and len(list(tmp_path.glob("probe-*.npy"))) == 2
+    assert len(calls) == 2 and not old.exists() and other.exists()
+    assert len([p for p in tmp_path.glob("probe-*.npy") if p != other]) == 1
 
 
 def test_a_damaged_file_is_made_again_and_replaced(tmp_path, monkeypatch):
@@ -71,4 +75,17 @@ def test_digits_m_read_back_are_the_digits_drawn(tmp_path):
     drawn = subprocess.run([sys.executable, "-c", DIGITS], env=env, capture_output=True, text=True, check=True)
     assert len(list(tmp_path.glob("digits-m-*.npy"))) == 1
     read = subprocess.run([sys.executable, "-c", DIGITS], env=env, capture_output=True, text=True, check=True)
+    assert drawn.stdout == read.stdout and len(drawn.stdout.strip()) == 64
+
+
+LETTERS = "import hashlib; from widgets.core import data; t = data.source_test_set(); " \
+          "print(hashlib.sha256(t.images.numpy().tobytes() + t.labels.numpy().tobytes()).hexdigest())"
+
+
+def test_the_held_out_letters_read_back_are_the_letters_drawn(tmp_path):
+    """The 1,000 held-out letters are kept the same way: drawn by the first kernel, read back by the next."""
+    env = {**os.environ, "FTLAB_DATA": str(tmp_path)}
+    drawn = subprocess.run([sys.executable, "-c", LETTERS], env=env, capture_output=True, text=True, check=True)
+    assert len(list(tmp_path.glob("letters-held-out-*.npy"))) == 1
+    read = subprocess.run([sys.executable, "-c", LETTERS], env=env, capture_output=True, text=True, check=True)
     assert drawn.stdout == read.stdout and len(drawn.stdout.strip()) == 64

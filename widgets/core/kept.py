@@ -2,12 +2,14 @@
 
 The course's own data is drawn by code (Digits-M: 1,797 digits drawn onto clutter, about 7 s). Every lesson's
 kernel would draw it again; instead the first one keeps it in ``$FTLAB_DATA`` (or ``~/.cache/fine-tuning-lab``),
-under a name that holds a hash of the code that drew it, so changed code never reads an old file. A file that
-cannot be read or written is simply made again: keeping is only ever a shortcut.
+under a name that holds a hash of the code that drew it, so changed code never reads an old file, and the file an
+older version kept is removed once the new one is written. A file that cannot be read or written is simply made
+again: keeping is only ever a shortcut.
 """
 
 import hashlib
 import os
+import re
 import tempfile
 from pathlib import Path
 
@@ -40,4 +42,12 @@ def array(name, code_file, make):
     except OSError:
         if partial is not None:
             partial.unlink(missing_ok=True)
+        return made
+    kept_before = re.compile(re.escape(name) + r"-[0-9a-f]{16}\.npy")
+    for stale in path.parent.glob(f"{name}-*.npy"):
+        if stale != path and kept_before.fullmatch(stale.name):
+            try:  # made by an older version of the code: never read again
+                stale.unlink()
+            except OSError:
+                pass
     return made
