@@ -5,6 +5,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 
 from widgets.core import kept
 
@@ -65,27 +66,17 @@ def test_a_folder_that_cannot_be_written_still_gives_the_array(tmp_path, monkeyp
     assert kept.array("probe", code, _maker(calls)).shape == (3, 4) and len(calls) == 2
 
 
-DIGITS = "import hashlib; from widgets.core import data; x, y = data.digits_m().images, data.digits_m().labels; " \
-         "print(hashlib.sha256(x.numpy().tobytes() + y.numpy().tobytes()).hexdigest())"
+FINGERPRINT = "import hashlib; from widgets.core import data; s = data.{}(); " \
+              "print(hashlib.sha256(s.images.numpy().tobytes() + s.labels.numpy().tobytes()).hexdigest())"
 
 
-def test_digits_m_read_back_are_the_digits_drawn(tmp_path):
-    """A fresh kernel draws Digits-M and keeps it; the next reads it back: the same images, bit for bit."""
+@pytest.mark.parametrize("images, kept_as", [("digits_m", "digits-m"), ("source_test_set", "letters-held-out")])
+def test_kept_images_read_back_are_the_images_drawn(tmp_path, images, kept_as):
+    """A fresh kernel draws Digits-M (or the 1,000 held-out letters) and keeps it; the next reads it back: the same
+    images, bit for bit."""
     env = {**os.environ, "FTLAB_DATA": str(tmp_path)}
-    drawn = subprocess.run([sys.executable, "-c", DIGITS], env=env, capture_output=True, text=True, check=True)
-    assert len(list(tmp_path.glob("digits-m-*.npy"))) == 1
-    read = subprocess.run([sys.executable, "-c", DIGITS], env=env, capture_output=True, text=True, check=True)
-    assert drawn.stdout == read.stdout and len(drawn.stdout.strip()) == 64
-
-
-LETTERS = "import hashlib; from widgets.core import data; t = data.source_test_set(); " \
-          "print(hashlib.sha256(t.images.numpy().tobytes() + t.labels.numpy().tobytes()).hexdigest())"
-
-
-def test_the_held_out_letters_read_back_are_the_letters_drawn(tmp_path):
-    """The 1,000 held-out letters are kept the same way: drawn by the first kernel, read back by the next."""
-    env = {**os.environ, "FTLAB_DATA": str(tmp_path)}
-    drawn = subprocess.run([sys.executable, "-c", LETTERS], env=env, capture_output=True, text=True, check=True)
-    assert len(list(tmp_path.glob("letters-held-out-*.npy"))) == 1
-    read = subprocess.run([sys.executable, "-c", LETTERS], env=env, capture_output=True, text=True, check=True)
+    code = FINGERPRINT.format(images)
+    drawn = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert len(list(tmp_path.glob(f"{kept_as}-*.npy"))) == 1
+    read = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     assert drawn.stdout == read.stdout and len(drawn.stdout.strip()) == 64

@@ -1,10 +1,10 @@
 """Arrays that take seconds to make and are the same every time: made once per machine, then read back.
 
 The course's own data is drawn by code (Digits-M: 1,797 digits drawn onto clutter, about 7 s; the 1,000 held-out
-letters, about 1 s). Every lesson's kernel would draw it again; instead the first one keeps it in ``$FTLAB_DATA`` (or ``~/.cache/fine-tuning-lab``),
-under a name that holds a hash of the code that drew it, so changed code never reads an old file, and the file an
-older version kept is removed once the new one is written. A file that cannot be read or written is simply made
-again: keeping is only ever a shortcut.
+letters, about 1 s). Every lesson's kernel would draw it again; instead the first one keeps it in ``$FTLAB_DATA``
+(or ``~/.cache/fine-tuning-lab``), under a name that holds a hash of the code that drew it, so changed code never
+reads an old file, and the file an older version kept is removed once the new one is written. A file that cannot
+be read or written is simply made again: keeping is only ever a shortcut.
 """
 
 import hashlib

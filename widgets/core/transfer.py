@@ -22,7 +22,6 @@ Other recipes:
 - ``freeze_all``: everything frozen, the new head too: nothing can learn (the Trainer says so).
 """
 
-import hashlib
 import time
 from dataclasses import dataclass, field
 
@@ -32,7 +31,7 @@ from torch import nn
 
 from . import checks, data
 from .batches import as_tensors
-from .features import fast_predict, predict
+from .features import digest, fast_predict, predict
 from .checkpoint import load_course_model
 from .course import old_task_accuracy
 from .freezing import freeze
@@ -120,7 +119,7 @@ def _accuracy(model, test, frozen, path):
     x, y = as_tensors(test)
     if not frozen:  # a fused, channels-last copy in eval mode: the model's numbers (to float rounding), faster
         return (fast_predict(model, x, EVAL_BATCH_SIZE).argmax(1) == y).float().mean().item()
-    key = (str(path), hashlib.sha1(x.numpy().tobytes()).hexdigest())
+    key = (str(path), digest([x]))
     if key not in _PRETRAINED_FEATURES:
         _PRETRAINED_FEATURES[key] = predict(model[:frozen].eval(), x, EVAL_BATCH_SIZE)
     head = model[frozen:].eval()
