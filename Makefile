@@ -1,6 +1,7 @@
 # Two commands do everything on a fresh machine:
 #   make lab    set up a local virtual environment (first time only) and open the course in JupyterLab
 #   make test   set up the same environment and run every test, every lesson included (nbval)
+#   make check  the contributor's loop: ruff, then every test not marked slow, in a random order (under 2 minutes)
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
@@ -13,7 +14,7 @@ PYTEST_ARGS ?=
 # JupyterLab refuses to start as root (containers, cloud VMs, classroom images) unless told; tell it only then.
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u 2>/dev/null)),--allow-root)
 
-.PHONY: setup lab test benchmarks clean
+.PHONY: setup lab test check lint benchmarks clean
 
 setup: $(STAMP)
 
@@ -44,9 +45,18 @@ $(NODE_STAMP): package.json package-lock.json
 # Chromium for the browser tests: installed with apt-get as root after saying what it installs, unless
 # FTLAB_NO_SYSTEM_PACKAGES=1; without it they skip and say why (and fail under CI=true).
 # --verbose prints each test's name as it starts: the browser tests and some lessons take minutes each.
-test: setup $(NODE_STAMP)
+# The lessons' cells run in their order, so the whole run keeps the files' order (-p no:randomly).
+test: setup $(NODE_STAMP) lint
 	sh scripts/install_browser.sh
-	$(BIN)/python -m pytest --verbose $(PYTEST_ARGS)
+	$(BIN)/python -m pytest --verbose -p no:randomly $(PYTEST_ARGS)
+
+lint: setup
+	$(BIN)/ruff check .
+
+# No kernels, no browser, no training over a second: the unit tests in a random order (pytest-randomly prints
+# its seed at the top; `make check PYTEST_ARGS="-p randomly --randomly-seed=N"` replays that order).
+check: setup lint
+	$(BIN)/python -m pytest -q -m "not slow" $(PYTEST_ARGS)
 
 # Speed, transfer and memory goals are measured here, never in timed tests: each script prints its table.
 # memory.py runs every lesson in a fresh kernel on one core and on two (about 15 minutes on an idle 2-core

@@ -20,7 +20,7 @@ _session_temp = {}
 _ENVIRONMENT = ("TMPDIR", "FTLAB_PROGRESS", "TORCHINDUCTOR_CACHE_DIR", "FTLAB_EVIDENCE")
 # Kept there by the session itself, so not leaks: pytest's tmp_path folders, the progress file, PyTorch's
 # compile cache, which `import torch._dynamo` (the first optimizer step) creates in the temp directory, and the
-# experiments' results (widgets/experiments/once.py: the claims tests, nbval and the browser tests run each
+# experiments' results (widgets/labs/once.py: the claims tests, nbval and the browser tests run each
 # experiment once between them, and check the same numbers).
 _SESSION_OWN = ("pytest-of-", "ftlab-progress", "torch-cache", "ftlab-evidence")
 
@@ -93,6 +93,18 @@ def pytest_terminal_summary(terminalreporter):
 @pytest.fixture(autouse=True)
 def _experiments_compute_in_unit_tests(request, monkeypatch):
     """Only the claims tests (and the lessons, in their kernels) share the session's experiment results
-    (widgets/experiments/once.py); a unit test that replaces what an experiment calls must see it computed."""
+    (widgets/labs/once.py); a unit test that replaces what an experiment calls must see it computed."""
     if request.node.get_closest_marker("claims") is None:
         monkeypatch.delenv("FTLAB_EVIDENCE", raising=False)
+
+
+# --- slow: what `make check` leaves out ---
+def pytest_collection_modifyitems(config, items):
+    """Every lesson (nbval runs it in a kernel), every claim (it trains on several seeds), every browser test and
+    every hub test is slow by what it is; unit tests that start a kernel or a fresh Python, or train for more than
+    a second, carry ``@pytest.mark.slow`` themselves."""
+    for item in items:
+        path = item.path.as_posix()
+        if (path.endswith(".ipynb") or "/tests/browser/" in path or "/tests/hub/" in path
+                or item.get_closest_marker("claims")):
+            item.add_marker(pytest.mark.slow)

@@ -11,7 +11,7 @@ import argparse
 import statistics
 import time
 
-from widgets.core.zoo import build_architecture
+from widgets.kit.zoo import build_architecture
 from widgets.ui.freeze_explorer import FreezeExplorer
 
 BUDGET_MS = 50.0

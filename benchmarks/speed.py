@@ -29,9 +29,9 @@ from torch import nn
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
-from widgets.core.finder import lr_range_test  # noqa: E402
-from widgets.core.sweep import sweep  # noqa: E402
-from widgets.core.training import Trainer, evaluate  # noqa: E402
+from widgets.engine.finder import lr_range_test  # noqa: E402
+from widgets.engine.sweep import sweep  # noqa: E402
+from widgets.engine.training import Trainer, evaluate  # noqa: E402
 
 GOALS = {
     "cached_vs_recompute_speedup": (">=", 10),
@@ -45,11 +45,11 @@ LRS = [1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1, 3e-1]
 
 def course_model_and_data():
     """The shipped pre-trained model when it is there (else a random CourseCNN: the speed is the same)."""
-    from widgets.core.data import target_task
+    from widgets.kit.data import target_task
 
     train, test = target_task(n_per_class=50, seed=0)
     try:
-        from widgets.core.checkpoint import load_course_model
+        from widgets.kit.checkpoint import load_course_model
 
         torch.manual_seed(0)
         model, weights = load_course_model(num_classes=10), "the shipped pre-trained course model"

@@ -2,7 +2,7 @@
 
     python benchmarks/transfer.py [--tune] [--json FILE] [--seeds 0,1,2] [--steps 50] [--n-per-class 10] [--threads 2]
 
-``--tune`` first picks each tuned recipe's learning rate again (``widgets.core.transfer.tune``: every rate of
+``--tune`` first picks each tuned recipe's learning rate again (``widgets.labs.transfer.tune``: every rate of
 ``RATE_GRID``, 10 labels per class, on a validation split, never the test set) and prints the validation
 accuracy of each rate next to ``TUNED_LR``, the rates the course uses. Then each recipe trains for the same
 number of steps (batch 32) on the same labelled Digits-M images per class (each seed draws its own), at its
@@ -25,7 +25,8 @@ import torch
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
-from widgets.core import checkpoint, transfer  # noqa: E402
+from widgets.kit import checkpoint
+from widgets.labs import transfer  # noqa: E402
 
 
 def goals(r):

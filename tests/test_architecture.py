@@ -78,12 +78,54 @@ def test_there_is_no_import_cycle_among_the_packages_modules():
     assert cycles == [], "import cycles: " + "; ".join(" -> ".join(c) for c in cycles)
 
 
-def test_core_never_imports_figures_ui_or_modes_and_figures_never_import_ui():
-    for name, targets in _graph().items():
-        if name.startswith("widgets.core"):
-            assert not [t for t in targets if t.startswith(("widgets.ui", "widgets.figures", "widgets.modes"))], name
-        if name.startswith("widgets.figures"):
-            assert not [t for t in targets if t.startswith(("widgets.ui", "widgets.modes"))], name
+#: room -> the rooms (and shared top-level modules) it may import; nothing else of the package
+ROOMS = {
+    "engine": set(),
+    "kit": {"engine"},
+    "labs": {"engine", "kit"},
+    "codegen": {"engine"},
+    "figures": {"engine", "kit", "labs"},
+    "ui": {"engine", "kit", "labs", "codegen", "figures", "accessible"},
+    "modes": {"accessible"},
+}
+
+
+def _room(name):
+    parts = name.split(".")
+    return parts[1] if len(parts) > 1 else None
+
+
+def test_every_module_lives_in_a_room_or_is_one_of_the_few_top_level_tools():
+    top_level = {_room(n) for n in MODULES if MODULES[n].parent == PACKAGE and n != "widgets"}
+    assert set(ROOMS) <= {_room(n) for n in MODULES}
+    assert top_level <= {"accessible", "checking", "pretrain", "report", "save_hook", "sitting"}, top_level
+
+
+def _room_violations(graph, room):
+    return [f"{name} imports {target}" for name, targets in sorted(graph.items()) if _room(name) == room
+            for target in sorted(targets)
+            if target != "widgets" and _room(target) != room and _room(target) not in ROOMS[room]]
+
+
+@pytest.mark.parametrize("room", sorted(ROOMS))
+def test_each_room_imports_only_the_rooms_below_it(room):
+    assert _room_violations(_graph(), room) == []
+
+
+def test_the_room_rule_finds_an_import_that_goes_up():
+    """Control: the same rule on the real graph plus one upward edge (engine -> kit) reports exactly that edge."""
+    graph = _graph()
+    graph["widgets.engine.checks"] = graph["widgets.engine.checks"] | {"widgets.kit.data"}
+    assert _room_violations(graph, "engine") == ["widgets.engine.checks imports widgets.kit.data"]
+
+
+def test_no_module_of_the_package_changes_the_working_directory():
+    offenders = []
+    for name in MODULES:
+        for node in ast.walk(_tree(name)):
+            if isinstance(node, ast.Attribute) and node.attr == "chdir":
+                offenders.append(f"{name}:{node.lineno}")
+    assert offenders == []
 
 
 def _private_names_defined(name):
@@ -127,13 +169,13 @@ def _writes_requires_grad(name):
 
 def test_only_the_freezing_module_writes_requires_grad():
     writers = {name for name in MODULES if _writes_requires_grad(name)}
-    assert writers - {"widgets.core.keras_side"} == {"widgets.core.freezing"}
+    assert writers - {"widgets.codegen.keras_side"} == {"widgets.engine.freezing"}
 
 
 def test_one_freezing_api():
     defining = {name for name in MODULES for node in ast.walk(_tree(name))
                 if isinstance(node, ast.FunctionDef) and node.name in ("freeze", "unfreeze", "freeze_batchnorm")}
-    assert defining == {"widgets.core.freezing"}
+    assert defining == {"widgets.engine.freezing"}
 
 
 @pytest.mark.parametrize("name", sorted(n for n in MODULES if MODULES[n].name != "__init__.py"))
@@ -156,5 +198,5 @@ def test_lessons_import_only_widgets(lesson):
                 assert node.module == "widgets", f"cell {index}: from {node.module} import ..."
             if isinstance(node, ast.Import):
                 assert all(a.name == "widgets" or not a.name.startswith("widgets") for a in node.names), f"cell {index}"
-        assert "widgets.core" not in code and "widgets.ui" not in code and "widgets.modes" not in code, f"cell {index}"
-        assert "widgets.figures" not in code, f"cell {index}"
+        for room in ("engine", "kit", "ui", "modes", "figures"):
+            assert f"widgets.{room}" not in code, f"cell {index}: widgets.{room}"

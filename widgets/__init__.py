@@ -1,12 +1,16 @@
 """Fine-Tuning Lab: the Python package behind the course's lessons.
 
-Layers, each with one job:
+Rooms, each with one subject; imports go one way, down this list (``tests/test_architecture.py`` checks it):
 
-- ``widgets.core``: the logic, in plain PyTorch (no UI): counting and freezing parameters, the course's own
-  pre-trained model and data, the trainer, learning-rate tools.
-- ``widgets.figures``: plotly figure builders fed by the core.
+- ``widgets.engine``: fine-tuning in plain PyTorch, no course data, no UI: checks, counting and freezing
+  parameters, features, optimizers, schedules, hooks, the Trainer, sweeps, the LR finder.
+- ``widgets.kit``: the course's offline world: its data, its pre-trained model and checkpoints, the model zoo,
+  photos, measurements, the lessons' presets.
+- ``widgets.labs``: one module per lesson with its runs and its claims (``course/claims.yaml`` names them).
+- ``widgets.codegen``: the scripts the course writes for the learner (the recipe, the Keras side).
+- ``widgets.figures``: plotly figure builders.
 - ``widgets.ui``: ipywidgets wiring only (``FreezeExplorer``, ``LRExplorer`` ...).
-- ``widgets.modes``: the learning modes (recall cards, quizzes, challenges ...) fed by ``course/content``.
+- ``widgets.modes``: the learning modes (recall cards, quizzes, challenges ...), fed by the lesson content.
 
 Everything public is importable from ``widgets`` directly. Names are imported lazily, so ``import widgets``
 is instant and a lesson only pays for what it uses.
@@ -18,52 +22,52 @@ __version__ = "0.1.0"
 
 # public name -> module that defines it (relative to this package)
 _EXPORTS = {
-    # --- freezing lab: core.freezing, core.params, core.zoo, core.measure, ui.freeze_explorer ---
-    "count_parameters": ".core.params",
-    "ParameterCount": ".core.params",
-    "freeze": ".core.freezing",
-    "unfreeze": ".core.freezing",
-    "freeze_exactly": ".core.freezing",
-    "freeze_batchnorm": ".core.freezing",
-    "train_mode": ".core.freezing",
-    "snapshot": ".core.freezing",
-    "block_table": ".core.params",
-    "freeze_code": ".core.params",
-    "batchnorm_drift": ".core.params",
-    "load_pretrained": ".core.zoo",
-    "build_architecture": ".core.zoo",
-    "ARCHITECTURES": ".core.zoo",
-    "replace_head": ".core.zoo",
-    "weights_status": ".core.zoo",
-    "measure": ".core.measure",
-    "truncate": ".core.model",
+    # --- freezing lab ---
+    "count_parameters": ".engine.params",
+    "ParameterCount": ".engine.params",
+    "freeze": ".engine.freezing",
+    "unfreeze": ".engine.freezing",
+    "freeze_exactly": ".engine.freezing",
+    "freeze_batchnorm": ".engine.freezing",
+    "train_mode": ".engine.freezing",
+    "snapshot": ".engine.freezing",
+    "block_table": ".engine.params",
+    "freeze_code": ".engine.params",
+    "batchnorm_drift": ".engine.params",
+    "load_pretrained": ".kit.zoo",
+    "build_architecture": ".kit.zoo",
+    "ARCHITECTURES": ".kit.zoo",
+    "replace_head": ".kit.zoo",
+    "weights_status": ".kit.zoo",
+    "measure": ".kit.measure",
+    "truncate": ".kit.model",
     "FreezeExplorer": ".ui.freeze_explorer",
-    # --- offline kit: core.model, core.data, core.checkpoint, core.course, core.photos ---
-    "CourseCNN": ".core.model",
-    "ImageSet": ".core.data",
-    "normalize": ".core.data",
-    "source_dataset": ".core.data",
-    "source_test_set": ".core.data",
-    "target_task": ".core.data",
-    "target_validation_task": ".core.data",
-    "load_course_model": ".core.checkpoint",
-    "course_model_info": ".core.checkpoint",
-    "CheckpointError": ".core.checkpoint",
-    "OldTask": ".core.forgetting",
-    "old_task_accuracy": ".core.course",
-    "load_photos": ".core.photos",
-    "write_image_folder": ".core.photos",
-    # --- training engine and learning-rate lab: core.training, core.finder, core.sweep, core.schedules, ui.* ---
-    "Trainer": ".core.training",
-    "History": ".core.history",
-    "SettingError": ".core.checks",
-    "TrainingError": ".core.checks",
-    "evaluate": ".core.training",
-    "pick_device": ".core.training",
-    "lr_range_test": ".core.finder",
-    "sweep": ".core.sweep",
-    "schedule_curve": ".core.schedules",
-    "SCHEDULES": ".core.schedules",
+    # --- the course's offline kit ---
+    "CourseCNN": ".kit.model",
+    "ImageSet": ".kit.data",
+    "normalize": ".kit.data",
+    "source_dataset": ".kit.data",
+    "source_test_set": ".kit.data",
+    "target_task": ".kit.data",
+    "target_validation_task": ".kit.data",
+    "load_course_model": ".kit.checkpoint",
+    "course_model_info": ".kit.checkpoint",
+    "CheckpointError": ".kit.checkpoint",
+    "OldTask": ".engine.forgetting",
+    "old_task_accuracy": ".kit.course",
+    "load_photos": ".kit.photos",
+    "write_image_folder": ".kit.photos",
+    # --- training engine and learning-rate lab ---
+    "Trainer": ".engine.training",
+    "History": ".engine.history",
+    "SettingError": ".engine.checks",
+    "TrainingError": ".engine.checks",
+    "evaluate": ".engine.training",
+    "pick_device": ".engine.training",
+    "lr_range_test": ".engine.finder",
+    "sweep": ".engine.sweep",
+    "schedule_curve": ".engine.schedules",
+    "SCHEDULES": ".engine.schedules",
     "LRExplorer": ".ui.lr_explorer",
     "LRFinder": ".ui.lr_finder",
     "ScheduleExplorer": ".ui.schedule_explorer",
@@ -100,10 +104,10 @@ _EXPORTS = {
     # --- the lessons' one-line checks ---
     "check": ".checking",
     "CheckFailed": ".checking",
-    # --- capstone: core.recipe, ui.recipe_builder ---
-    "Recipe": ".core.recipe",
-    "recipe_code": ".core.recipe",
-    "run_script": ".core.recipe",
+    # --- capstone ---
+    "Recipe": ".codegen.recipe",
+    "recipe_code": ".codegen.recipe",
+    "run_script": ".codegen.recipe",
     "RecipeBuilder": ".ui.recipe_builder",
     # --- lessons 02 and 03: per-block measures and recipes over seeds ---
     "per_block_figure": ".figures.drift",
@@ -112,11 +116,10 @@ _EXPORTS = {
     # --- end of exports ---
 }
 
-#: whole modules a lesson uses by name: ``widgets.transfer.compare(...)``, ``widgets.keras_side.keras_code(...)``
+#: whole rooms a lesson uses by name: ``widgets.labs.transfer.starts(...)``, ``widgets.codegen.keras_side.keras_code(...)``
 _MODULES = {
-    "transfer": ".core.transfer",
-    "keras_side": ".core.keras_side",
-    "experiments": ".experiments",
+    "labs": ".labs",
+    "codegen": ".codegen",
 }
 
 

@@ -4,7 +4,7 @@ A lesson asserts what its prose says (nbval runs every cell, so a false sentence
 ``assert`` lines is in the learner's way. ``check`` prints one line instead:
 
     check(accuracy > 0.9, "the model reads its letters")          # ✓ the model reads its letters
-    check(widgets.experiments.transfer.starts(seeds=(0, 1, 2)))     # ✓ and the experiment's own summary
+    check(widgets.labs.transfer.starts(seeds=(0, 1, 2)))     # ✓ and the experiment's own summary
 """
 
 
@@ -15,7 +15,7 @@ class CheckFailed(AssertionError):
 def check(condition, says=""):
     """Print ``✓ says`` when ``condition`` holds, else raise :class:`CheckFailed` with it.
 
-    ``condition`` may be an :class:`~widgets.experiments.Evidence`: its ``holds`` decides, its summary is printed.
+    ``condition`` may be an :class:`~widgets.labs.Evidence`: its ``holds`` decides, its summary is printed.
     """
     holds = bool(getattr(condition, "holds", condition))
     text = says or getattr(condition, "summary", "") or "checked"

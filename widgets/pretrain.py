@@ -13,8 +13,8 @@ import time
 import torch
 import torch.nn.functional as F
 
-from widgets.core import checkpoint, data
-from widgets.core.model import CourseCNN
+from widgets.kit import checkpoint, data
+from widgets.kit.model import CourseCNN
 
 WIDTH = 32
 CONV1_INIT_SCALE = 0.1  # a small first-layer start, so the plotted filters show what was learned (lesson 03)
@@ -68,7 +68,7 @@ def pretrain(seed=0, images=40_000, epochs=6, lr=2e-3, batch_size=64, log=print)
     train_seconds = time.perf_counter() - train_started
     model.eval()
     meta = {
-        "source_task": "letters A-Z on smooth backgrounds (procedural, widgets.core.data.source_dataset)",
+        "source_task": "letters A-Z on smooth backgrounds (procedural, widgets.kit.data.source_dataset)",
         "source_classes": list(source.classes),
         "source_accuracy": round(accuracy(model, test.images, test.labels), 4),
         "seed": seed,

@@ -18,7 +18,6 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-
 from labpage import CHROMIUM_ARGS, LabPage, find_chromium, missing
 
 REPO = Path(__file__).resolve().parents[2]

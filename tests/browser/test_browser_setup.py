@@ -4,9 +4,8 @@ import os
 import subprocess
 from pathlib import Path
 
-import pytest
-
 import labpage
+import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -6,8 +6,8 @@ import re
 from pathlib import Path
 
 import pytest
-from labpage import button
 import yaml
+from labpage import button
 
 pytestmark = pytest.mark.browser
 

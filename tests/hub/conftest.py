@@ -18,7 +18,6 @@ from pathlib import Path
 import psutil
 import pytest
 import requests
-
 from hubclient import BRANCH, TARGET, class_report, git, wait_until
 
 REPO = Path(__file__).resolve().parents[2]

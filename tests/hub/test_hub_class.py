@@ -19,9 +19,19 @@ import urllib.parse
 import psutil
 import pytest
 import requests
-
-from hubclient import (BRANCH, MB, TARGET, Learner, changes, class_report, git, high_water_mark, kernel_process,
-                       learner_processes, snapshot)
+from hubclient import (
+    BRANCH,
+    MB,
+    TARGET,
+    Learner,
+    changes,
+    class_report,
+    git,
+    high_water_mark,
+    kernel_process,
+    learner_processes,
+    snapshot,
+)
 
 pytestmark = pytest.mark.hub
 

@@ -1,4 +1,4 @@
-"""Plotly figure builders. Each takes plain data from ``widgets.core`` and returns a ``go.Figure``."""
+"""Plotly figure builders. Each takes plain data from the engine, the kit and the labs and returns a ``go.Figure``."""
 
 import sys
 

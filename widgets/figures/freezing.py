@@ -22,7 +22,7 @@ def _bars(rows):
 
 
 def freeze_figure(rows, title="Parameters per block"):
-    """Bars of :func:`widgets.core.params.block_table` rows: frozen (blue, hatched) and trainable (orange).
+    """Bars of :func:`widgets.engine.params.block_table` rows: frozen (blue, hatched) and trainable (orange).
 
     The parameter axis is logarithmic: block sizes span decades (ResNet18's 8-million-parameter ``layer4`` and its
     5,130-parameter head), and on a linear axis the small blocks vanish. Frozen and trainable parts of a block are

@@ -1,4 +1,4 @@
-"""Figures for choosing a model: its costs, as measured by :func:`widgets.core.measure.measure`."""
+"""Figures for choosing a model: its costs, as measured by :func:`widgets.kit.measure.measure`."""
 
 from plotly.subplots import make_subplots
 

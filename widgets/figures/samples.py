@@ -4,7 +4,7 @@ import numpy as np
 import plotly.graph_objects as go
 import torch
 
-from widgets.core import data
+from widgets.kit import data
 
 from .style import MAX_WIDTH
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import yaml
 
-from .schema import CATEGORIES, DEFAULT_ATTEMPTS, DEFAULT_TIME_LIMIT, DIFFICULTY_LEVELS, validate_content
+from .schema import DIFFICULTY_LEVELS, validate_content
 
 #: the lessons of the course, in order
 LESSON_IDS = (

@@ -1,1 +1,1 @@
-"""Interactive widgets: ipywidgets wiring only; the logic they show lives in ``widgets.core``."""
+"""Interactive widgets: ipywidgets wiring only; the logic they show lives in ``widgets.engine``, ``widgets.kit`` and ``widgets.labs``."""

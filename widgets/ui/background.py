@@ -22,8 +22,8 @@ import weakref
 
 import ipywidgets as ipw
 
-from ..core.checks import SettingError
-from ..core.checkpoint import CheckpointError
+from ..engine.checks import SettingError
+from ..kit.checkpoint import CheckpointError
 
 _users = weakref.WeakKeyDictionary()  # model -> the widget using it now
 _users_lock = threading.Lock()

@@ -8,8 +8,8 @@ The learner's model is never changed: every run trains a copy.
 
 import ipywidgets as ipw
 
-from ..core import checks
-from ..core.training import Trainer
+from ..engine import checks
+from ..engine.training import Trainer
 from ..figures import training as figs
 from .background import BackgroundRunner, message_html, shown_in
 from .inputs import code_view, rate_box

@@ -1,7 +1,7 @@
 """FreezeExplorer: freeze and unfreeze the blocks of a model and see, live, what trains.
 
 ipywidgets wiring only. The state is the model itself (each parameter's ``requires_grad``); counting, freezing,
-the block table and the code come from :mod:`widgets.core.params`, the chart from :mod:`widgets.figures.freezing`.
+the block table and the code come from :mod:`widgets.engine.params`, the chart from :mod:`widgets.figures.freezing`.
 """
 
 import html
@@ -11,9 +11,10 @@ import plotly.graph_objects as go
 from torch import nn
 
 from ..accessible import PressedToggle
-from ..core import freezing, params, zoo
-from ..core.checks import SettingError
+from ..engine import freezing, params
+from ..engine.checks import SettingError
 from ..figures.freezing import freeze_figure, update_freeze_figure
+from ..kit import zoo
 from .background import user_of
 from .inputs import code_view
 

@@ -2,7 +2,7 @@
 
 ipywidgets' sliders are hard to use without a mouse, give their handle no accessible name (axe reports it), and
 snap a value to their grid without a word (3e-4 on a log slider shows 0.000316). A rate is typed instead, in the
-form the course writes it ("3e-4"), and checked by :mod:`widgets.core.checks` where it is read.
+form the course writes it ("3e-4"), and checked by :mod:`widgets.engine.checks` where it is read.
 """
 
 import ipywidgets as ipw

@@ -1,6 +1,6 @@
 """LRExplorer: one copy of the model per learning rate, the same start and the same batches, trained and compared.
 
-ipywidgets wiring only: training is ``widgets.core.sweep``, figures ``widgets.figures.training``. The learner's
+ipywidgets wiring only: training is ``widgets.engine.sweep``, figures ``widgets.figures.training``. The learner's
 model is never changed: every rate trains a copy. Without arguments it uses the course's pre-trained model, the
 few-shot Digits-M task and the forgetting meter (the letters, read with the original head).
 
@@ -10,10 +10,10 @@ and the words say what it did to the model THERE, before its weights were put ba
 
 import ipywidgets as ipw
 
-from ..core import checks
-from ..core.course import PRESETS
-from ..core.sweep import sweep
+from ..engine import checks
+from ..engine.sweep import sweep
 from ..figures import training as figs
+from ..kit.course import PRESETS
 from .background import BackgroundRunner, message_html, shown_in
 from .inputs import rate_box
 from .training_runs import Runs, copy_with, course_defaults, preset, throttle

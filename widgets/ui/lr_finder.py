@@ -1,6 +1,6 @@
 """LRFinder: the LR range test as a widget, run on the learner's own model and put back exactly afterwards.
 
-ipywidgets wiring only: the test is ``widgets.core.finder.lr_range_test``. What the widget says about the model
+ipywidgets wiring only: the test is ``widgets.engine.finder.lr_range_test``. What the widget says about the model
 is checked, not assumed: it compares the whole training state before and after.
 """
 
@@ -8,11 +8,11 @@ import html
 
 import ipywidgets as ipw
 
-from ..core import checks
-from ..core.course import PRESETS
-from ..core.finder import lr_range_test
-from ..core.freezing import snapshot
+from ..engine import checks
+from ..engine.finder import lr_range_test
+from ..engine.freezing import snapshot
 from ..figures import training as figs
+from ..kit.course import PRESETS
 from .background import BackgroundRunner, using
 from .training_runs import Runs, course_defaults, preset
 

@@ -1,6 +1,6 @@
 """MetricsExplorer: train while watching training and validation accuracy, then try the remedies for overfitting.
 
-ipywidgets wiring only: the runs are ``widgets.core.remedies.train_run`` (each remedy changes one thing), the figure
+ipywidgets wiring only: the runs are ``widgets.labs.metrics.train_run`` (each remedy changes one thing), the figure
 ``widgets.figures.training``. Every run starts from the pre-trained course model (a fresh copy) and is added to the
 table, so runs can be compared; the plot always shows the baseline and the latest runs. ``run(wait=True,
 **settings)`` trains in the calling thread (lesson cells, tests); ``add(history, **settings)`` shows a run trained
@@ -11,9 +11,9 @@ import html
 
 import ipywidgets as ipw
 
-from ..core import checks
-from ..core.remedies import REMEDIES, train_run
+from ..engine import checks
 from ..figures import training as figs
+from ..labs.metrics import REMEDIES, train_run
 from .background import BackgroundRunner
 from .inputs import whole_box
 

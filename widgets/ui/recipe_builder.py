@@ -9,9 +9,9 @@ from pathlib import Path
 
 import ipywidgets as ipw
 
-from ..core import checks
-from ..core.recipe import RECIPE_ARCHITECTURES, Recipe, recipe_code
-from ..core.schedules import SCHEDULES
+from ..codegen.recipe import RECIPE_ARCHITECTURES, Recipe, recipe_code
+from ..engine import checks
+from ..engine.schedules import SCHEDULES
 from .background import friendly
 from .inputs import code_view, rate_box, whole_box
 

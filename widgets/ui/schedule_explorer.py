@@ -1,6 +1,6 @@
 """ScheduleExplorer: the rate at every step for each schedule (redrawn at once), then one applied to a real run.
 
-ipywidgets wiring only: the schedules are the course's one table (``widgets.core.schedules``), training the
+ipywidgets wiring only: the schedules are the course's one table (``widgets.engine.schedules``), training the
 ``Trainer``. The learner's model is never changed: both runs train copies. ``plateau`` follows the validation loss,
 so before a run its curve is drawn for an example loss that stops improving (``example_validation_loss``); in the
 run it follows the real one.
@@ -10,11 +10,11 @@ import html
 
 import ipywidgets as ipw
 
-from ..core import checks
-from ..core.course import PRESETS
-from ..core.schedules import SCHEDULES, keras_callback, keras_line, reads_validation_loss, schedule_curve, spec
-from ..core.training import Trainer
+from ..engine import checks
+from ..engine.schedules import SCHEDULES, keras_callback, keras_line, reads_validation_loss, schedule_curve, spec
+from ..engine.training import Trainer
 from ..figures import training as figs
+from ..kit.course import PRESETS
 from .background import BackgroundRunner, message_html, shown_in
 from .inputs import code_view
 from .training_runs import Runs, copy_with, course_defaults, preset, train_in_turn

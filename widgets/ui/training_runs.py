@@ -4,11 +4,10 @@ throttling."""
 import copy
 import time
 
-from ..core.course import PRESETS, course_model, forgetting_meter, validation_task
-from ..core.forgetting import as_meter
-from ..core.freezing import freeze_exactly
+from ..engine.forgetting import as_meter
+from ..engine.freezing import freeze_exactly
+from ..kit.course import PRESETS, course_model, forgetting_meter, validation_task
 from .background import using
-
 
 #: the learning-rate lab's task: 10 labelled Digits-M images per digit, and 30 others per digit to validate on
 IMAGES_PER_DIGIT = 10

@@ -1,0 +1,111 @@
+"""The claims ledger (``course/claims.yaml``): every empirical statement of the course, measured and checked.
+
+- ``pytest -m claims`` runs every claim's experiment (and its control, for a claim about a cause) on its seeds
+  and asserts it; the measured mean and spread are printed at the end of the run.
+- The consistency tests (always run, instant) check the ledger against the content and the lessons: every cited
+  id exists, every content item says which claims it rests on, and a lesson that teaches a claim shows the
+  numbers of the claim's own experiment.
+"""
+
+import importlib
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+LEDGER = ROOT / "course" / "claims.yaml"
+CONTENT = ROOT / "course" / "content"
+SECTIONS_WITH_ITEMS = ("cards", "quiz", "challenges", "practice", "explain")  # the diagnostic lists their ids
+FIELDS = {"id", "statement", "experiment", "seeds", "taught", "tested"}
+MEASURED = {}  # claim id -> summary line, printed by conftest at the end
+
+
+def _ledger():
+    return yaml.safe_load(LEDGER.read_text(encoding="utf-8"))["claims"] or []
+
+
+def _function(dotted):
+    module, _, name = dotted.partition(":")
+    return getattr(importlib.import_module(module), name)
+
+
+def _content():
+    """``{lesson id: {item id: item}}`` over every section that holds items (and the cheat sheet's points)."""
+    out = {}
+    for path in sorted(CONTENT.glob("*.yaml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        items = {}
+        for section in SECTIONS_WITH_ITEMS:
+            for item in data.get(section) or []:
+                items[item["id"]] = item
+        for k, point in enumerate((data.get("cheatsheet") or {}).get("points") or []):
+            items[f"cheatsheet-{k + 1}"] = point if isinstance(point, dict) else {"text": point}  # text: no claims
+        out[path.stem] = items
+    return out
+
+
+def _lesson_code(lesson):
+    notebook = json.loads((ROOT / "course" / f"{lesson}.ipynb").read_text(encoding="utf-8"))
+    return "\n".join("".join(c["source"]) for c in notebook["cells"] if c["cell_type"] == "code")
+
+
+# --- the ledger's shape and its links (instant) ----------------------------------------------------------------
+
+
+def test_every_claim_has_what_it_needs():
+    claims = _ledger()
+    ids = [c["id"] for c in claims]
+    assert len(ids) == len(set(ids)), "duplicate claim ids"
+    for claim in claims:
+        assert FIELDS <= set(claim), f"{claim.get('id')}: missing {sorted(FIELDS - set(claim))}"
+        assert len(claim["seeds"]) >= 3, f"{claim['id']}: a measured claim needs at least 3 seeds"
+        assert callable(_function(claim["experiment"])), claim["id"]
+        if claim.get("cause"):
+            assert claim.get("control"), f"{claim['id']} states a cause: it needs a control experiment"
+            assert callable(_function(claim["control"]["experiment"])), claim["id"]
+
+
+@pytest.mark.parametrize("lesson", sorted(p.stem for p in CONTENT.glob("*.yaml")))
+def test_cited_claims_exist_and_every_content_item_says_what_it_rests_on(lesson):
+    known = {c["id"] for c in _ledger()}
+    for items in [_content()[lesson]]:
+        for item_id, item in items.items():
+            assert "claims" in item, f"{lesson} {item_id}: say which claims it rests on (claims: [] if none)"
+            missing = set(item["claims"]) - known
+            assert not missing, f"{lesson} {item_id} cites unknown claims {sorted(missing)}"
+
+
+def test_the_ledger_says_where_each_claim_is_taught_and_tested():
+    content = _content()
+    for claim in _ledger():
+        for lesson in claim["taught"]:
+            assert (ROOT / "course" / f"{lesson}.ipynb").exists(), f"{claim['id']}: no lesson {lesson}"
+        for item_id in claim["tested"]:
+            citing = [lesson for lesson, items in content.items() if item_id in items]
+            assert citing, f"{claim['id']}: no content item {item_id}"
+            assert any(claim["id"] in content[lesson][item_id].get("claims", []) for lesson in citing), \
+                f"{claim['id']}: item {item_id} is listed as testing it but does not cite it"
+
+
+def test_a_lesson_that_teaches_a_claim_shows_the_numbers_of_its_experiment():
+    for claim in _ledger():
+        name = claim["experiment"].partition(":")[2]
+        for lesson in claim["taught"]:
+            assert name in _lesson_code(lesson), f"{claim['id']}: lesson {lesson} never calls {name}"
+
+
+# --- the measurements (pytest -m claims) -----------------------------------------------------------------------
+
+
+@pytest.mark.claims
+@pytest.mark.parametrize("claim", _ledger() if LEDGER.exists() else [], ids=lambda c: c["id"])
+def test_claim_holds(claim):
+    found = _function(claim["experiment"])(seeds=tuple(claim["seeds"]))
+    MEASURED[claim["id"]] = found.summary
+    assert found.holds, f"{claim['statement']}\nmeasured: {found.summary}"
+    if claim.get("control"):
+        control = _function(claim["control"]["experiment"])(seeds=tuple(claim["seeds"]))
+        MEASURED[claim["id"] + " (control)"] = control.summary
+        assert control.holds, f"control: {claim['control']['statement']}\nmeasured: {control.summary}"

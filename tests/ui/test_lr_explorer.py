@@ -1,0 +1,177 @@
+"""The LR lab's widgets, driven headless (no browser): real training on a tiny model and easy data."""
+
+import threading
+
+import pytest
+import torch
+from tasks import easy_task
+
+from widgets import CourseCNN
+from widgets.engine.checks import rates_from_text as parse_rates
+from widgets.engine.schedules import schedule_curve
+from widgets.ui.background import BackgroundRunner
+from widgets.ui.discriminative_lr import DiscriminativeLR
+from widgets.ui.lr_explorer import LRExplorer
+from widgets.ui.lr_finder import LRFinder
+from widgets.ui.schedule_explorer import ScheduleExplorer
+
+
+@pytest.fixture
+def kit():
+    torch.manual_seed(0)
+    model = CourseCNN(num_classes=4, width=8)
+    head = torch.nn.Linear(model.feature_dim, 4)
+    return model, easy_task(), easy_task(seed=1), (easy_task(seed=2), head)
+
+
+def snapshot(model):
+    return {k: v.clone() for k, v in model.state_dict().items()}
+
+
+def same(model, state):
+    return all(torch.equal(state[k], v) for k, v in model.state_dict().items())
+
+
+def test_explorer_trains_each_rate_plots_it_and_leaves_the_model_alone(kit):
+    model, train, val, source = kit
+    before = snapshot(model)
+    explorer = LRExplorer(model, train, val, source, lrs=(1e-3, 3e-2, 10.0), steps=6)
+    result = explorer.run(wait=True)
+    assert result.lrs == [1e-3, 3e-2, 10.0] and len(result.loss) == 3
+    assert result.status[-1] == "diverged"
+    assert len(explorer.loss_fig.data) == 3 and "diverged" in explorer.loss_fig.data[2].name
+    assert list(explorer.loss_fig.data[0].y) == result.loss[0]
+    assert [bar.name for bar in explorer.acc_fig.data][:2] == ["new task (validation)", "old task (what it knew)"]
+    assert "Best on the new task" in explorer.explanation.value and "Diverged" in explorer.explanation.value
+    assert "Forgetting meter" in explorer.explanation.value
+    assert same(model, before)
+
+
+def test_head_only_preset_trains_all_rates_at_once(kit):
+    model, train, val, source = kit
+    explorer = LRExplorer(model, train, val, source, lrs=(1e-3, 1e-2), preset="head only", steps=5)
+    assert explorer.run().method == "vmap"
+    assert explorer.result.source_acc[0] == pytest.approx(explorer.source_before)  # a frozen backbone forgets nothing
+
+
+@pytest.mark.parametrize(
+    "rates, steps, message",
+    [
+        ("fast", 5, "must be a number above 0 and at most 10"),
+        ("0", 5, "must be a number above 0 and at most 10"),
+        ("nan", 5, "must be a number above 0 and at most 10"),
+        ("1e9", 5, "must be a number above 0 and at most 10"),
+        ("", 5, "at least one learning rate"),
+        ("1e-3", 0, "steps must be"),
+    ],
+)
+def test_bad_input_is_a_message_in_the_widget_and_nothing_changes(kit, rates, steps, message):
+    model, train, val, source = kit
+    before = snapshot(model)
+    explorer = LRExplorer(model, train, val, source, steps=5)
+    explorer.rates.value, explorer.steps.value = rates, steps
+    assert explorer.run() is None
+    assert message in explorer.runner.status.value and "c0392b" in explorer.runner.status.value
+    assert same(model, before)
+
+
+def test_parse_rates_accepts_spaces_commas_and_semicolons():
+    assert parse_rates("1e-3, 3e-4;1e-2 1e-3") == [3e-4, 1e-3, 1e-2]
+
+
+def test_a_second_start_while_running_is_refused_and_stop_ends_the_run():
+    release = threading.Event()
+
+    def job(progress, stop):
+        release.wait(5)
+        while not stop.is_set():
+            stop.wait(0.01)
+        return "finished"
+
+    runner = BackgroundRunner(job)
+    assert runner.start() is True
+    assert runner.start() is False and "Already running" in runner.status.value
+    assert runner.start_button.disabled and not runner.stop_button.disabled
+    runner.stop()
+    release.set()
+    assert runner.wait(5) == "finished"
+    assert "Stopped" in runner.status.value and not runner.start_button.disabled
+
+
+def test_an_unexpected_error_is_shown_not_raised():
+    def job(progress, stop):
+        raise RuntimeError("disk on fire")
+
+    runner = BackgroundRunner(job)
+    assert runner.run_sync() is None
+    assert "Something went wrong" in runner.status.value and "disk on fire" in runner.status.value
+    assert isinstance(runner.error, RuntimeError)
+
+
+def test_stop_mid_sweep_keeps_what_finished(kit):
+    model, train, val, source = kit
+    explorer = LRExplorer(model, train, val, None, lrs=(1e-3, 1e-2, 3e-2), steps=400)
+    explorer.runner.start()
+    explorer.runner.stop()
+    explorer.runner.wait(60)
+    result = explorer.result
+    assert result is not None
+    assert len(result.lrs) < 3 or "stopped" in result.status
+    assert "Stopped" in explorer.runner.status.value or "Trained" in explorer.runner.status.value
+
+
+def test_finder_restores_the_weights_and_draws_the_suggestions(kit):
+    model, train, _, _ = kit
+    model.train()
+    before = snapshot(model)
+    finder = LRFinder(model, train, start=1e-5, end=10, steps=30)
+    result = finder.run()
+    assert same(model, before)
+    assert [t.name.split(":")[0] for t in finder.fig.data] == ["loss per batch", "smoothed", "steepest", "lowest / 10"]
+    assert f"{result.suggestion:.0e}" in finder.explanation.value
+
+
+def test_finder_bad_range_is_a_message(kit):
+    model, train, _, _ = kit
+    finder = LRFinder(model, train, start=1e-5, end=10, steps=30)
+    finder.start.value = "zero"
+    assert finder.run() is None and "start rate" in finder.runner.status.value
+
+
+def test_schedule_explorer_draws_every_schedule_and_applies_the_chosen_one(kit):
+    model, train, val, _ = kit
+    explorer = ScheduleExplorer(model, train, val, lr=1e-2, steps=8, schedule="step")
+    names = [t.name for t in explorer.fig.data]
+    assert sorted(names) == sorted(["constant", "step", "exponential", "cosine", "onecycle", "warmup", "plateau"])
+    explorer.schedule.value = "exponential"
+    highlighted = [t for t in explorer.fig.data if t.line.width == 4]
+    assert [t.name for t in highlighted] == ["exponential"]
+    assert list(highlighted[0].y) == pytest.approx(schedule_curve("exponential", 8, 1e-2))
+    explorer.options["decay_rate"].value = 0.5
+    runs = explorer.run()
+    assert list(runs) == ["constant", "exponential"]
+    assert runs["exponential"].lr == pytest.approx(schedule_curve({"name": "exponential", "decay_rate": 0.5}, 8, 1e-2))
+    assert runs["constant"].lr == [1e-2] * 8
+
+
+def test_schedule_explorer_bad_option_is_a_message(kit):
+    model, train, val, _ = kit
+    explorer = ScheduleExplorer(model, train, val, steps=8, schedule="step")
+    explorer.options["gamma"].value = -1
+    assert "gamma" in explorer.note.value and "c0392b" in explorer.note.value
+
+
+def test_discriminative_rates_are_drawn_and_compared_with_one_uniform_rate(kit):
+    model, train, val, source = kit
+    before = snapshot(model)
+    widget = DiscriminativeLR(model, train, val, source, steps=5, uniform=1e-2)
+    bars = widget.rates_fig.data[0]
+    assert list(bars.x) == ["conv1", "conv2", "conv3", "head"]
+    assert list(bars.y) == pytest.approx([1e-4, 3e-4, 1e-3, 1e-2])
+    widget.rate_boxes["head"].value = "0.1"
+    assert widget.rates_fig.data[0].y[-1] == pytest.approx(1e-1)
+    runs = widget.run()
+    assert list(runs) == ["discriminative", "uniform", "reversed"]
+    assert runs["discriminative"].lr == [pytest.approx(1e-1)] * 5  # the head's rate
+    assert "old task" in widget.runner.status.value
+    assert same(model, before)
