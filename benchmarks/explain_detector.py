@@ -24,8 +24,8 @@ import yaml
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from widgets.modes.concepts import detect  # noqa: E402
 from widgets.modes.content import LESSON_IDS, load_lesson_content  # noqa: E402
+from widgets.modes.content.concepts import detect  # noqa: E402
 
 SETS = {"tuning": "explain_answers.yaml", "held-out": "explain_holdout.yaml", "held-out 2": "explain_holdout2.yaml",
         "held-out 3": "explain_holdout3.yaml", "fresh": "explain_fresh.yaml"}

@@ -9,7 +9,7 @@ import argparse
 import sys
 
 from .modes.class_report import write_report
-from .modes.demo_class import write_demo_class
+from .modes.classroom.demo import write_demo_class
 
 
 def main(argv=None):

@@ -8,7 +8,7 @@ import pytest
 from labpage import axe_violations
 
 from widgets.modes.class_report import write_report
-from widgets.modes.demo_class import write_demo_class
+from widgets.modes.classroom.demo import write_demo_class
 
 pytestmark = pytest.mark.browser
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"

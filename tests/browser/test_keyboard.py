@@ -13,7 +13,7 @@ pytestmark = pytest.mark.browser
 REPO = Path(__file__).resolve().parents[2]
 LESSON_ID = "02_freezing_layers"
 LESSON = f"course/{LESSON_ID}.ipynb"
-CONTENT = yaml.safe_load((REPO / "course" / "content" / f"{LESSON_ID}.yaml").read_text())
+CONTENT = yaml.safe_load((REPO / "widgets" / "modes" / "content" / "lessons" / f"{LESSON_ID}.yaml").read_text())
 
 FOCUSED = """() => { const a = document.activeElement;
   return {tag: a.tagName, type: a.type || '', text: (a.innerText || a.value || '').trim().slice(0, 60),

@@ -16,7 +16,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 LEDGER = ROOT / "course" / "claims.yaml"
-CONTENT = ROOT / "course" / "content"
+CONTENT = ROOT / "widgets" / "modes" / "content" / "lessons"
 SECTIONS_WITH_ITEMS = ("cards", "quiz", "challenges", "practice", "explain")  # the diagnostic lists their ids
 FIELDS = {"id", "statement", "experiment", "seeds", "taught", "tested"}
 MEASURED = {}  # claim id -> summary line, printed by conftest at the end

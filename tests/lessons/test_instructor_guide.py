@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from widgets.modes import store
+from widgets.modes.progress import store
 
 REPO = Path(__file__).resolve().parents[2]
 GUIDE = (REPO / "docs" / "instructor.md").read_text()

@@ -9,7 +9,7 @@ import widgets
 from widgets.modes.challenge_set import HINT_COST, PAUSES, ChallengeSet
 from widgets.modes.choice import right_index
 from widgets.modes.content import COURSE_BADGE, LESSON_IDS, load_lesson_content
-from widgets.modes.store import ProgressStore
+from widgets.modes.progress.store import ProgressStore
 from widgets.modes.timer import Countdown, Ticker
 
 LESSON = "02_freezing_layers"

@@ -13,7 +13,7 @@ SETUP = """
 import time
 from widgets.modes.content import load_lesson_content
 from widgets.modes.challenge import Challenge
-from widgets.modes.store import ProgressStore
+from widgets.modes.progress.store import ProgressStore
 view = Challenge(load_lesson_content("02_freezing_layers")["challenges"], "02_freezing_layers",
                  ProgressStore({path!r}))
 t0 = time.perf_counter()

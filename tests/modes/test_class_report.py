@@ -7,10 +7,10 @@ import pytest
 
 from widgets.modes.choice import right_index
 from widgets.modes.class_report import ClassReport, write_report
-from widgets.modes.classroom import MIN_ANSWERS, summarize_class
+from widgets.modes.classroom.demo import write_demo_class
+from widgets.modes.classroom.summary import MIN_ANSWERS, summarize_class
 from widgets.modes.content import load_lesson_content
-from widgets.modes.demo_class import write_demo_class
-from widgets.modes.store import ProgressStore
+from widgets.modes.progress.store import ProgressStore
 from widgets.report import main
 
 LESSON = "02_freezing_layers"

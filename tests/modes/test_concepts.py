@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from widgets.modes.concepts import covered, detect, phrase_problems
 from widgets.modes.content import LESSON_IDS, load_lesson_content
+from widgets.modes.content.concepts import covered, detect, phrase_problems
 
 DATA = Path(__file__).resolve().parent / "data"
 PROMPTS = {item["id"]: item for lesson in LESSON_IDS for item in load_lesson_content(lesson)["explain"]}

@@ -18,7 +18,7 @@ from widgets.modes.content import (
     level,
     load_lesson_content,
 )
-from widgets.modes.schema import CATEGORIES, COUNTS, validate_content
+from widgets.modes.content.schema import CATEGORIES, COUNTS, validate_content
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -8,7 +8,7 @@ import widgets
 from widgets.modes.choice import right_index
 from widgets.modes.content import LESSON_IDS, diagnostic_items, level, load_lesson_content
 from widgets.modes.diagnostic import DiagnosticRun, section_anchor
-from widgets.modes.store import ProgressStore
+from widgets.modes.progress.store import ProgressStore
 
 LESSON = "03_strategy_in_vision"
 

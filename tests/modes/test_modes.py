@@ -12,8 +12,8 @@ from widgets.modes.choice import display_order, right_index
 from widgets.modes.content import load_lesson_content
 from widgets.modes.explain import ExplainPrompt, highlight
 from widgets.modes.practice import PracticeProblem
+from widgets.modes.progress.store import ProgressStore
 from widgets.modes.quiz import QuizSession
-from widgets.modes.store import ProgressStore
 
 LESSON = "02_freezing_layers"
 

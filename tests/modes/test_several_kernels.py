@@ -9,7 +9,7 @@ import time
 import pytest
 from jupyter_client.manager import KernelManager
 
-from widgets.modes.store import ProgressStore
+from widgets.modes.progress.store import ProgressStore
 
 pytestmark = pytest.mark.slow  # starts a kernel or a fresh Python: seconds each
 
@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 from widgets.modes.content import load_lesson_content
 from widgets.modes.quiz import Quiz, right_index
-from widgets.modes.store import default_store
+from widgets.modes.progress.store import default_store
 
 store = default_store()
 questions = load_lesson_content({lesson!r})["quiz"]

@@ -8,8 +8,8 @@ from modes_helpers import FakeClock, wrong_index
 import widgets
 from widgets.modes.choice import right_index
 from widgets.modes.content import load_lesson_content
-from widgets.modes.spaced import INTERVALS, Leitner
-from widgets.modes.store import ProgressStore
+from widgets.modes.progress.spaced import INTERVALS, Leitner
+from widgets.modes.progress.store import ProgressStore
 
 LESSON = "02_freezing_layers"
 

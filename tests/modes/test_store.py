@@ -13,7 +13,7 @@ from modes_helpers import FakeClock
 import widgets
 from widgets.modes.choice import right_index
 from widgets.modes.content import load_lesson_content
-from widgets.modes.store import ProgressStore
+from widgets.modes.progress.store import ProgressStore
 
 LESSON = "02_freezing_layers"
 

@@ -9,10 +9,11 @@ from tasks import easy_task
 from widgets import CourseCNN
 from widgets.engine.checks import rates_from_text as parse_rates
 from widgets.engine.schedules import schedule_curve
-from widgets.ui.background import BackgroundRunner
 from widgets.ui.discriminative_lr import DiscriminativeLR
 from widgets.ui.lr_explorer import LRExplorer
 from widgets.ui.lr_finder import LRFinder
+from widgets.ui.messages import ERROR
+from widgets.ui.runner import BackgroundRunner
 from widgets.ui.schedule_explorer import ScheduleExplorer
 
 
@@ -71,7 +72,7 @@ def test_bad_input_is_a_message_in_the_widget_and_nothing_changes(kit, rates, st
     explorer = LRExplorer(model, train, val, source, steps=5)
     explorer.rates.value, explorer.steps.value = rates, steps
     assert explorer.run() is None
-    assert message in explorer.runner.status.value and "c0392b" in explorer.runner.status.value
+    assert message in explorer.runner.status.value and ERROR in explorer.runner.status.value
     assert same(model, before)
 
 
@@ -158,7 +159,7 @@ def test_schedule_explorer_bad_option_is_a_message(kit):
     model, train, val, _ = kit
     explorer = ScheduleExplorer(model, train, val, steps=8, schedule="step")
     explorer.options["gamma"].value = -1
-    assert "gamma" in explorer.note.value and "c0392b" in explorer.note.value
+    assert "gamma" in explorer.note.value and ERROR in explorer.note.value
 
 
 def test_discriminative_rates_are_drawn_and_compared_with_one_uniform_rate(kit):

@@ -14,6 +14,7 @@ from widgets.ui.discriminative_lr import DiscriminativeLR
 from widgets.ui.freeze_explorer import FreezeExplorer
 from widgets.ui.lr_explorer import LRExplorer
 from widgets.ui.lr_finder import LRFinder
+from widgets.ui.messages import ERROR, INFO
 from widgets.ui.schedule_explorer import ScheduleExplorer
 
 EXACTLY = "The model is exactly as before"
@@ -61,7 +62,7 @@ def test_stop_is_reported_as_stop_not_as_a_blow_up():
     finder.runner.wait()
     assert finder.result is not None and finder.result.ended == "stopped"
     assert "you pressed Stop" in finder.explanation.value and "blew up" not in finder.explanation.value
-    assert finder.runner.status.value.startswith('<span style="color:#444">Stopped.')
+    assert finder.runner.status.value.startswith(f'<span style="color:{INFO}">Stopped.')
     assert before.differences(model) == []
 
 
@@ -69,7 +70,7 @@ def test_an_error_mid_test_is_shown_and_the_model_is_still_put_back():
     model = learners_model()
     before = snapshot(model)
     finder = LRFinder(model, wrong_labels(), start=1e-5, end=1, steps=20)
-    assert finder.run() is None and "c0392b" in finder.runner.status.value
+    assert finder.run() is None and ERROR in finder.runner.status.value
     assert before.differences(model) == []
 
 
@@ -129,7 +130,7 @@ def test_widgets_that_train_copies_never_change_the_learners_model(make, outcome
         assert widget.run() is not None
     elif outcome == "error":
         widget.train = wrong_labels()
-        assert widget.run() is None and "c0392b" in widget.runner.status.value
+        assert widget.run() is None and ERROR in widget.runner.status.value
     else:
         widget.runner.start()
         until(lambda: widget.runner.bar.value > 0.02)

@@ -5,8 +5,8 @@ import ipywidgets as ipw
 
 from ..accessible import LiveHTML
 from .markup import md, note
-from .spaced import Leitner
-from .store import default_store
+from .progress.spaced import Leitner
+from .progress.store import default_store
 
 # Button colours with a contrast ratio of at least 4.5 against white text (ipywidgets' own styles fall short).
 PRIMARY = {"button_color": "#1a5fb4", "text_color": "white"}

@@ -10,7 +10,7 @@ import time
 from dataclasses import dataclass, field
 
 from .choice import check, right_index
-from .schema import DEFAULT_ATTEMPTS, DEFAULT_TIME_LIMIT
+from .content.schema import DEFAULT_ATTEMPTS, DEFAULT_TIME_LIMIT
 from .timer import Countdown
 
 PAUSES = 2  # per set

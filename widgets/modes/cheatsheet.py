@@ -5,8 +5,8 @@ from pathlib import Path
 
 import ipywidgets as ipw
 
+from .content.schema import point_text
 from .markup import code_block, md, note
-from .schema import point_text
 
 _PRINT_CSS = """
 body { font-family: system-ui, sans-serif; font-size: 12px; margin: 16px; }

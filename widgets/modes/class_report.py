@@ -5,9 +5,9 @@ from pathlib import Path
 import ipywidgets as ipw
 
 from .base import button
-from .classroom import summarize_class
+from .classroom.page import report_body, report_html
+from .classroom.summary import summarize_class
 from .markup import escape, note
-from .report_page import report_body, report_html
 
 
 def write_report(folder, out=None):

@@ -1,7 +1,7 @@
 """Explain in your own words: write, submit, and see which ideas you covered, with a model answer beside
 yours and the ideas highlighted in both. Text is stored, never run.
 
-The concept detector (:mod:`widgets.modes.concepts`) pre-ticks the ideas it finds; the learner decides.
+The concept detector (:mod:`widgets.modes.content.concepts`) pre-ticks the ideas it finds; the learner decides.
 """
 
 import html
@@ -10,7 +10,7 @@ import ipywidgets as ipw
 
 from ..accessible import LiveHTML
 from .base import HintBox, ModeView, button
-from .concepts import covered, detect
+from .content.concepts import covered, detect
 from .markup import md, note
 
 MARKS = ("#fde293", "#c6e7ff", "#d5f5d0", "#f9d3e8", "#e3d7ff")  # one light background per concept

@@ -9,13 +9,13 @@ from .cards import RecallCards
 from .challenge import Challenge
 from .cheatsheet import CheatSheet
 from .content import ContentError, diagnostic_items, load_lesson_content
+from .dashboard import Progress, all_badges_earned
 from .diagnostic import Diagnostic
 from .explain import Explain
 from .markup import note
 from .practice import Practice
-from .progress import Progress, all_badges_earned
+from .progress.store import default_store
 from .quiz import Quiz
-from .store import default_store
 
 TAB_TITLES = ("Diagnostic", "Recall cards", "Quiz", "Challenge", "Practice", "Explain", "Cheat sheet", "Progress")
 

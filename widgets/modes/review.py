@@ -1,7 +1,7 @@
 """The spaced review as a widget: every item due today, across all lessons, one at a time.
 
 Quiz questions and challenge problems come back as questions (no clock); cards come back as cards. Each
-answer moves the item between Leitner boxes (:mod:`widgets.modes.spaced`)."""
+answer moves the item between Leitner boxes (:mod:`widgets.modes.progress.spaced`)."""
 
 import ipywidgets as ipw
 
@@ -10,8 +10,8 @@ from .base import button
 from .choice import ChoiceQuestion, check
 from .content import ContentError, load_lesson_content
 from .markup import escape, md, note
-from .spaced import Leitner
-from .store import default_store
+from .progress.spaced import Leitner
+from .progress.store import default_store
 
 
 def _find(item, contents):

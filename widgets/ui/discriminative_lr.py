@@ -11,9 +11,10 @@ import ipywidgets as ipw
 from ..engine import checks
 from ..engine.training import Trainer
 from ..figures import training as figs
-from .background import BackgroundRunner, message_html, shown_in
 from .inputs import code_view, rate_box
 from .lr_explorer import WRAP
+from .messages import ERROR, message_html, shown_in
+from .runner import BackgroundRunner
 from .training_runs import Runs, copy_with, course_defaults, train_in_turn
 
 DEFAULT_RATES = {"conv1": 1e-4, "conv2": 3e-4, "conv3": 1e-3, "head": 1e-2}
@@ -55,7 +56,7 @@ class DiscriminativeLR(Runs, ipw.VBox):
                           self.message, ipw.HBox([self.rates_fig, self.code], layout=WRAP), self.runner,
                           self.acc_fig])
 
-    def say(self, text, colour="#c0392b"):
+    def say(self, text, colour=ERROR):
         self.message.value = message_html(text, colour)
 
     def settings(self):

@@ -15,8 +15,9 @@ from ..engine import freezing, params
 from ..engine.checks import SettingError
 from ..figures.freezing import freeze_figure, update_freeze_figure
 from ..kit import zoo
-from .background import user_of
 from .inputs import code_view
+from .messages import ERROR, message_html
+from .ownership import user_of
 
 DEPTH_LABELS = {1: "blocks", 2: "sub-blocks", 3: "sub-sub-blocks"}
 MAX_TOGGLES = 80
@@ -117,7 +118,7 @@ class FreezeExplorer(ipw.VBox):
                 "wait until it finishes (or press its Stop), then change what is frozen.")
 
     def _say_busy(self):
-        self.message.value = f"<span style='color:#b00020'>&#9888; {html.escape(self._busy())}</span>"
+        self.message.value = message_html("⚠ " + self._busy(), ERROR)
 
     def freeze_all(self):
         if self._busy():
@@ -238,9 +239,9 @@ class FreezeExplorer(ipw.VBox):
         self.summary.value = self._summary_html()
         self.code.value = code_view(self.code_text())
         if error:
-            self.message.value = f"<span style='color:#b00020'>&#9888; {html.escape(error)}</span>"
+            self.message.value = message_html("⚠ " + error, ERROR)
         else:
-            self.message.value = f"<span style='color:#555'>{html.escape(note)}</span>" if note else ""
+            self.message.value = message_html(note) if note else ""
         self.head_label.value = (
             f"Replace head <code>{self._head}</code> "
             f"({self.model.get_submodule(self._head).out_features} outputs) with" if self._head
@@ -265,7 +266,7 @@ class FreezeExplorer(ipw.VBox):
         )
         if c.total and not c.trainable:
             text += (
-                "<br><span style='color:#b00020'>Nothing would train: an optimizer given no trainable parameters "
+                f"<br><span style='color:{ERROR}'>Nothing would train: an optimizer given no trainable parameters "
                 "raises <code>ValueError: optimizer got an empty parameter list</code>.</span>"
             )
         return text

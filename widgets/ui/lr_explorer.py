@@ -14,8 +14,9 @@ from ..engine import checks
 from ..engine.sweep import sweep
 from ..figures import training as figs
 from ..kit.course import PRESETS
-from .background import BackgroundRunner, message_html, shown_in
 from .inputs import rate_box
+from .messages import ERROR, message_html, shown_in
+from .runner import BackgroundRunner
 from .training_runs import Runs, copy_with, course_defaults, preset, throttle
 
 # Two figures side by side are wider than a narrow notebook: let the second wrap below instead of clipping.
@@ -58,7 +59,7 @@ class LRExplorer(Runs, ipw.VBox):
             self.explanation,
         ])
 
-    def say(self, text, colour="#c0392b"):
+    def say(self, text, colour=ERROR):
         self.message.value = message_html(text, colour)
 
     def add_rate(self, lr):

@@ -13,7 +13,8 @@ from ..engine.finder import lr_range_test
 from ..engine.freezing import snapshot
 from ..figures import training as figs
 from ..kit.course import PRESETS
-from .background import BackgroundRunner, using
+from .ownership import using
+from .runner import BackgroundRunner
 from .training_runs import Runs, course_defaults, preset
 
 

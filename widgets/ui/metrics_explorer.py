@@ -14,8 +14,8 @@ import ipywidgets as ipw
 from ..engine import checks
 from ..figures import training as figs
 from ..labs.metrics import REMEDIES, train_run
-from .background import BackgroundRunner
 from .inputs import whole_box
+from .runner import BackgroundRunner
 
 #: runs on the plot: the baseline and the latest others
 MAX_RUNS_SHOWN = 4

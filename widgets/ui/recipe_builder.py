@@ -12,8 +12,8 @@ import ipywidgets as ipw
 from ..codegen.recipe import RECIPE_ARCHITECTURES, Recipe, recipe_code
 from ..engine import checks
 from ..engine.schedules import SCHEDULES
-from .background import friendly
 from .inputs import code_view, rate_box, whole_box
+from .messages import friendly
 
 
 def _number(text):

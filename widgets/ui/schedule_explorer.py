@@ -15,8 +15,9 @@ from ..engine.schedules import SCHEDULES, keras_callback, keras_line, reads_vali
 from ..engine.training import Trainer
 from ..figures import training as figs
 from ..kit.course import PRESETS
-from .background import BackgroundRunner, message_html, shown_in
 from .inputs import code_view
+from .messages import ERROR, message_html, shown_in
+from .runner import BackgroundRunner
 from .training_runs import Runs, copy_with, course_defaults, preset, train_in_turn
 
 #: evaluations per run: the validation loss is drawn at each, and ``plateau`` reads it there
@@ -58,7 +59,7 @@ class ScheduleExplorer(Runs, ipw.VBox):
         super().__init__([ipw.HBox([self.schedule, self.lr, self.steps, self.preset]), self.options_box, self.fig,
                           self.note, self.keras, self.runner, self.run_fig])
 
-    def say(self, text, colour="#c0392b"):
+    def say(self, text, colour=ERROR):
         self.note.value = message_html(text, colour)
 
     def _build_options(self, values=None):

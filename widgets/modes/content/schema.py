@@ -22,7 +22,7 @@ Every item (and every cheat-sheet point given as a mapping) may carry ``claims``
 
 ``options`` is a list of ``{text, correct: true/false, explanation}`` with exactly one right option; every
 option explains itself, since the learner sees the explanation of whatever they picked. An explain concept's
-``phrases`` say the idea in a few words (see :mod:`widgets.modes.concepts`); the model answer must show
+``phrases`` say the idea in a few words (see :mod:`widgets.modes.content.concepts`); the model answer must show
 every concept.
 """
 

@@ -1,13 +1,15 @@
-"""Lesson content for the learning modes: find and load ``course/content/<lesson_id>.yaml``.
+"""Lesson content for the learning modes: find and load ``lessons/<lesson_id>.yaml`` beside this module.
 
-Re-exports the schema's constants (``CATEGORIES``, ``DIFFICULTY_LEVELS`` ...) for the views.
+The files ship inside the package (package data, found with :mod:`importlib.resources`), so the learning modes
+work wherever the package is installed, not only in a checkout.
 
-The schema (what a file holds) and its checks live in :mod:`widgets.modes.schema`; a broken file gets a
+The schema (what a file holds) and its checks live in :mod:`widgets.modes.content.schema`; a broken file gets a
 clear :class:`ContentError` instead of a half-working widget.
 """
 
 import copy
 import os
+from importlib import resources
 from pathlib import Path
 
 import yaml
@@ -44,11 +46,11 @@ def level(item):
 
 
 def content_dir():
-    """Where the content files live: ``$FTLAB_CONTENT`` if set, else ``course/content`` next to the package."""
+    """Where the content files live: ``$FTLAB_CONTENT`` if set, else the package's own ``lessons`` folder."""
     override = os.environ.get("FTLAB_CONTENT")
     if override:
         return Path(override)
-    return Path(__file__).resolve().parents[2] / "course" / "content"
+    return Path(str(resources.files(__name__) / "lessons"))
 
 
 def available_lessons():

@@ -5,9 +5,9 @@ export, some other JSON), which the report must skip and list."""
 import random
 from pathlib import Path
 
-from .choice import right_index
-from .content import available_lessons, level, load_lesson_content
-from .progress_file import dumps, empty, empty_lesson
+from ..choice import right_index
+from ..content import available_lessons, level, load_lesson_content
+from ..progress.record import dumps, empty, empty_lesson
 
 NAMES = ("ada", "ben", "chen", "dara", "eli", "fatima", "gus", "hana", "ivan", "jo", "kofi", "lena", "mateo", "nia",
          "omar", "pia", "quinn", "ravi", "sara", "tom", "uma", "vic", "wen", "xavi", "yara", "zoe")

@@ -28,7 +28,7 @@ class DueItem:
 
 
 class Leitner:
-    """The review schedule kept in a :class:`~widgets.modes.store.ProgressStore`."""
+    """The review schedule kept in a :class:`~widgets.modes.progress.store.ProgressStore`."""
 
     def __init__(self, store):
         self.store = store

@@ -7,83 +7,16 @@ cells executed top to bottom without clicks.
     runner = BackgroundRunner(job, on_done=show)      # job(progress, stop_event) -> result
     runner.start()                                    # or: runner.run_sync()
 
-Two rules keep a learner's model safe:
-
-- :func:`using` gives one widget at a time the right to read or change a model: a second widget on the same model
-  is refused with a message (never interleaved);
-- ``close()`` stops the job and waits for it, so whatever the job restores in its ``finally`` is restored.
+``close()`` stops the job and waits for it, so whatever the job restores in its ``finally`` is restored (one
+widget at a time holds a model: :mod:`widgets.ui.ownership`).
 """
 
-import contextlib
-import html
 import threading
 import traceback
-import weakref
 
 import ipywidgets as ipw
 
-from ..engine.checks import SettingError
-from ..kit.checkpoint import CheckpointError
-
-_users = weakref.WeakKeyDictionary()  # model -> the widget using it now
-_users_lock = threading.Lock()
-
-
-def friendly(error):
-    """A one-line message for the learner: our own errors as they are, anything else with its type."""
-    if isinstance(error, (SettingError, CheckpointError)):
-        return str(error)
-    if isinstance(error, (ValueError, TypeError)):
-        return f"{type(error).__name__}: {error}"
-    return f"Something went wrong ({type(error).__name__}: {error}). Try other settings."
-
-
-def _name(owner):
-    return getattr(owner, "display_name", type(owner).__name__)
-
-
-@contextlib.contextmanager
-def using(model, owner):
-    """Hold ``model`` for ``owner`` (a widget) while the block runs; refuse if another widget holds it."""
-    with _users_lock:
-        holder = _users.get(model)
-        if holder is not None and holder is not owner:
-            raise SettingError(f"this model is busy: a {_name(holder)} is using it. Wait until it finishes, or "
-                               "press its Stop button, then try again.")
-        _users[model] = owner
-    try:
-        yield model
-    finally:
-        with _users_lock:
-            if _users.get(model) is owner:
-                del _users[model]
-
-
-def user_of(model):
-    """The widget using ``model`` now, or ``None``."""
-    with _users_lock:
-        return _users.get(model)
-
-
-def message_html(text, colour="#444"):
-    return f'<span style="color:{colour}">{html.escape(text)}</span>'
-
-
-def shown_in(say):
-    """Decorate an observer or a button callback: any error becomes a message (``say(text, colour)``), never a
-    traceback out of the observer."""
-
-    def wrap(callback):
-        def safe(*args, **kwargs):
-            try:
-                return callback(*args, **kwargs)
-            except Exception as error:  # an observer must never raise into the kernel
-                say(friendly(error), "#c0392b")
-                return None
-
-        return safe
-
-    return wrap
+from .messages import ERROR, INFO, WARNING, friendly, message_html
 
 
 class BackgroundRunner(ipw.HBox):
@@ -121,7 +54,7 @@ class BackgroundRunner(ipw.HBox):
     def stop_event(self):
         return self._stop
 
-    def say(self, text, colour="#444"):
+    def say(self, text, colour=INFO):
         self.status.value = message_html(text, colour)
 
     def progress(self, fraction, text=""):
@@ -141,7 +74,7 @@ class BackgroundRunner(ipw.HBox):
         except Exception as error:  # shown in the widget: a learner never sees a traceback
             self.error = error
             self.traceback = traceback.format_exc()
-            self.say(friendly(error), colour="#c0392b")
+            self.say(friendly(error), colour=ERROR)
         finally:
             self.start_button.disabled = False
             self.stop_button.disabled = True
@@ -149,7 +82,7 @@ class BackgroundRunner(ipw.HBox):
     def _begin(self):
         with self._lock:
             if self.running:
-                self.say("Already running: wait for it to finish or press Stop first.", colour="#b9770e")
+                self.say("Already running: wait for it to finish or press Stop first.", colour=WARNING)
                 return False
             self._stop.clear()
             self.bar.value = 0

@@ -9,9 +9,9 @@ import ipywidgets as ipw
 from .base import button
 from .content import COURSE_BADGE, ContentError, available_lessons, load_lesson_content
 from .markup import note
+from .progress.spaced import Leitner
+from .progress.store import default_store
 from .review import SpacedReview
-from .spaced import Leitner
-from .store import default_store
 
 
 @dataclass

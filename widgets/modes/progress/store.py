@@ -19,8 +19,8 @@ from pathlib import Path
 
 from filelock import FileLock, Timeout
 
-from . import progress_file
-from .progress_file import LESSON_SECTIONS, ProgressFileError
+from . import record as progress_file
+from .record import LESSON_SECTIONS, ProgressFileError
 
 LOCK_TIMEOUT = 10.0  # seconds; a kernel holds the lock for one read and one write
 

@@ -1,7 +1,7 @@
 """A class's progress, for the instructor: read a folder of learners' exported progress files and sum it up.
 
 Nothing leaves the machine: the files are read from the folder and the summary is plain data that
-:mod:`widgets.modes.report_page` turns into one self-contained HTML page. A file that is not a progress file
+:mod:`widgets.modes.classroom.page` turns into one self-contained HTML page. A file that is not a progress file
 (a note, a damaged export, some other JSON) is skipped and listed with the reason.
 """
 
@@ -10,10 +10,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .concepts import covered
-from .content import ContentError, available_lessons, load_lesson_content
-from .progress import summarize
-from .progress_file import ProgressFileError, parse
+from ..content import ContentError, available_lessons, load_lesson_content
+from ..content.concepts import covered
+from ..dashboard import summarize
+from ..progress.record import ProgressFileError, parse
 
 MIN_ANSWERS = 3  # an item needs this many answers before it can be called worth reteaching
 

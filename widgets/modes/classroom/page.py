@@ -2,7 +2,7 @@
 
 import html
 
-from .classroom import MIN_ANSWERS
+from .summary import MIN_ANSWERS
 
 _CSS = """
 body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; color: #202124; margin: 24px; max-width: 1100px; }
