@@ -60,7 +60,16 @@ def rate_sweep(seed, head_only=False):
 def _rate_sweep(seed, head_only):
     model = freeze_exactly(course_model(seed=seed), PRESETS["head only" if head_only else "all layers"])
     train, val = task(seed)
-    return sweep(model, train, val, HEAD_RATES if head_only else RATES, STEPS, source=forgetting_meter(), seed=seed)
+    return sweep_rates(model, train, val, HEAD_RATES if head_only else RATES, STEPS, source=forgetting_meter(),
+                       seed=seed)
+
+
+def sweep_rates(model, train, val, rates=RATES, steps=STEPS, *, source=None, seed=0, augment=False, callback=None,
+                stop=None):
+    """One run spec for the rate sweep, what the LRExplorer's Train button and the claims both train: a copy of
+    ``model`` per rate, from the same start on the same batches, for ``steps`` steps."""
+    return sweep(model, train, val, rates, steps, source=source, seed=seed, augment=augment, callback=callback,
+                 stop=stop)
 
 
 def _per_rate(seeds, field, head_only=False):
@@ -212,11 +221,24 @@ def rates_run(seed, rates):
     return trainer.fit(STEPS, eval_every=STEPS, eval_at_start=False)
 
 
+def reversed_order(rates):
+    """The same rates given to the blocks in reverse order: the head gets conv1's rate, conv1 the head's."""
+    return dict(zip(rates, reversed(list(rates.values()))))
+
+
+def compared_rates(rates=None, uniform=UNIFORM):
+    """``{"discriminative", "uniform", "reversed"}`` -> the rate(s) of each run DiscriminativeLR compares: one run
+    spec for the widget and for the claims."""
+    rates = dict(DISCRIMINATIVE if rates is None else rates)
+    return {"discriminative": rates, "uniform": uniform, "reversed": reversed_order(rates)}
+
+
 def discriminative_runs(seed):
     """``{"discriminative", "uniform", "reversed"}`` -> History, the three runs DiscriminativeLR compares."""
-    return {"discriminative": rates_run(seed, tuple(DISCRIMINATIVE.items())),
-            "uniform": rate_sweep(seed).histories[RATES.index(UNIFORM)],
-            "reversed": rates_run(seed, tuple(zip(DISCRIMINATIVE, reversed(list(DISCRIMINATIVE.values())))))}
+    spec = compared_rates()
+    return {"discriminative": rates_run(seed, tuple(spec["discriminative"].items())),
+            "uniform": rate_sweep(seed).histories[RATES.index(spec["uniform"])],
+            "reversed": rates_run(seed, tuple(spec["reversed"].items()))}
 
 
 def _finals(seeds, label, key):
