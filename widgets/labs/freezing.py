@@ -17,7 +17,7 @@ from ..engine.features import fast_predict
 from ..engine.seeding import seeded
 from ..engine.training import Trainer
 from ..kit import data
-from ..kit.course import course_model
+from ..kit.course import BLOCKS, course_model
 from ..kit.model import BACKBONE_BLOCKS, CourseCNN
 from . import evidence, mean, pct
 from .once import keep_for_the_session
@@ -26,12 +26,11 @@ STEPS = 40  # the three fine-tunes' order holds on every seed from 40 steps on (
 ADAM = ("adam", 1e-3)  # the course's optimizer and rate for these runs
 SGD = ("sgd", 1e-2)  # momentum 0.9, the Trainer's default
 OPTIMIZERS = {"Adam, lr 1e-3": ADAM, "SGD, lr 1e-2": SGD}
-BLOCKS = BACKBONE_BLOCKS + ("head",)
 #: lesson 02's three fine-tunes: what each one freezes
 SETTINGS = {
     "everything trains": (),
-    "conv1, conv2 frozen": ("conv1", "conv2"),
-    "only the head trains": ("conv1", "conv2", "conv3"),
+    "conv1, conv2 frozen": BACKBONE_BLOCKS[:2],
+    "only the head trains": BACKBONE_BLOCKS,
 }
 STARTS = ("pre-trained", "random init")
 

@@ -271,7 +271,7 @@ def stage_drift(seeds=(0, 1, 2)):
     1e-4) ends above conv2 (60 steps at 5e-5), on every seed: what the schedule of stages decides by construction."""
     final = [gradual(seed)["drift"][-1] for seed in seeds]
     holds = all(d["conv1"] == 0.0 and d["conv3"] > d["conv2"] > 0 for d in final)
-    blocks = ("conv1", "conv2", "conv3")
+    blocks = BACKBONE_BLOCKS
     summary = "final drift: " + ", ".join(f"{b} {mean([d[b] for d in final]):.4f}" for b in blocks) + \
         f" ({len(seeds)} seeds)"
     return evidence(holds, seeds, summary, **{b: [d[b] for d in final] for b in blocks})
