@@ -202,3 +202,27 @@ def test_lessons_import_only_widgets(lesson):
                 assert all(a.name == "widgets" or not a.name.startswith("widgets") for a in node.names), f"cell {index}"
         for room in ("engine", "kit", "ui", "modes", "figures"):
             assert f"widgets.{room}" not in code, f"cell {index}: widgets.{room}"
+
+
+def _unbounded_caches(tree):
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and getattr(node.func, "attr", getattr(node.func, "id", "")) == "lru_cache":
+            sizes = [k.value for k in node.keywords if k.arg == "maxsize"] + node.args[:1]
+            if not sizes or (isinstance(sizes[0], ast.Constant) and sizes[0].value is None):
+                found.append(node.lineno)
+        if isinstance(node, ast.Attribute) and node.attr == "cache" and getattr(node.value, "id", "") == "functools":
+            found.append(node.lineno)
+    return found
+
+
+def test_every_cache_is_bounded():
+    """A cache that holds runs or tensors must not grow without end in a long session: each names its size."""
+    assert {name: lines for name in MODULES if (lines := _unbounded_caches(_tree(name)))} == {}
+
+
+def test_the_cache_rule_sees_an_unbounded_cache():
+    """Control: the rule reports ``lru_cache(maxsize=None)``, a bare ``lru_cache`` and ``functools.cache``."""
+    source = ("import functools\n@functools.lru_cache(maxsize=None)\ndef f(): pass\n@functools.cache\ndef g(): pass\n"
+              "@functools.lru_cache()\ndef h(): pass\n@functools.lru_cache(maxsize=8)\ndef k(): pass\n")
+    assert _unbounded_caches(ast.parse(source)) == [2, 4, 6]

@@ -13,7 +13,7 @@ from ..engine.training import Trainer, evaluate
 from ..kit import data
 from ..kit.model import BACKBONE_BLOCKS
 from ..kit.zoo import load_pretrained
-from . import evidence, mean, pct, spread
+from . import RUNS_KEPT, evidence, mean, pct, spread
 from .once import keep_for_the_session
 
 SEEDS = (0, 1, 2)
@@ -40,7 +40,7 @@ def two_stage_fine_tune(train, val, seed=0, between_stages=None):
     return model, stage1, stage2
 
 
-@functools.lru_cache(maxsize=None)
+@functools.lru_cache(maxsize=RUNS_KEPT)
 def run(seed):
     """One seed: the two Histories, and the test accuracy of the model stage one left (measured here, for the
     experiment only: the lesson looks at the test set once) and of the final model."""

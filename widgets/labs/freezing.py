@@ -19,7 +19,7 @@ from ..engine.training import Trainer
 from ..kit import data
 from ..kit.course import BLOCKS, course_model
 from ..kit.model import BACKBONE_BLOCKS, CourseCNN
-from . import evidence, mean, pct
+from . import RUNS_KEPT, evidence, mean, pct
 from .once import keep_for_the_session
 
 STEPS = 40  # the three fine-tunes' order holds on every seed from 40 steps on (at 30 the head alone has not caught up)
@@ -81,7 +81,7 @@ def fine_tune(seed, start="pre-trained", frozen=(), optimizer=ADAM, steps=STEPS,
     return _fine_tune(seed, start, tuple(frozen), tuple(optimizer), steps, bool(test))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.lru_cache(maxsize=RUNS_KEPT)
 def _fine_tune(seed, start, frozen, optimizer, steps, test):
     train, test_set = data.target_task(n_per_class=10, seed=seed)
     model = start_model(start, seed)
@@ -237,7 +237,7 @@ def shipped_letters_accuracy():
     return letters_accuracy(course_model(num_classes=None))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.lru_cache(maxsize=RUNS_KEPT)
 def batchnorm_run(seed, setting):
     """``(statistics drift after each batch, letters accuracy, every weight unchanged)`` for one setting: the
     letters model (its original head), every parameter frozen, ``BATCHES`` batches of the seed's training digits
