@@ -73,6 +73,7 @@ _EXPORTS = {
     "ScheduleExplorer": ".ui.schedule_explorer",
     "DiscriminativeLR": ".ui.discriminative_lr",
     "MetricsExplorer": ".ui.metrics_explorer",
+    "TwoStartsLab": ".ui.two_starts",
     # --- figures a lesson draws itself ---
     "show_samples": ".figures.samples",
     "show_images": ".figures.samples",

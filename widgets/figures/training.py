@@ -209,9 +209,10 @@ def train_val_figure(widget=False, title="Accuracy: training set (solid) vs vali
                  yaxis_tickformat=".0%")
 
 
-def update_train_val(fig, runs):
-    """``runs``: ``{label: History}``; per run a solid training line and a dashed validation line, both in the run's
-    colour and marker. A run that stopped early ends where it stopped."""
+def update_train_val(fig, runs, held_out="validation"):
+    """``runs``: ``{label: History}``; per run a solid training line and a dashed line for the held-out images
+    (``held_out`` names them: the validation set, or the test set), both in the run's colour and marker. A run that
+    stopped early ends where it stopped."""
     traces = []
     for i, (label, history) in enumerate(runs.items()):
         traces.append(go.Scatter(x=history.eval_steps[: len(history.train_acc)], y=history.train_acc,
@@ -219,7 +220,7 @@ def update_train_val(fig, runs):
                                  line={**line(i), "dash": TRAIN_DASH}, marker=marker(i)))
         if history.val_acc:
             traces.append(go.Scatter(x=history.eval_steps[: len(history.val_acc)], y=history.val_acc,
-                                     mode="lines+markers", name=f"{label}: validation", legendgroup=label,
+                                     mode="lines+markers", name=f"{label}: {held_out}", legendgroup=label,
                                      line={**line(i), "dash": VALIDATION_DASH},
                                      marker={**marker(i), "symbol": marker(i)["symbol"] + "-open"}))
     _set_traces(fig, traces)
