@@ -164,7 +164,8 @@ def _writes_requires_grad(name):
     for node in ast.walk(_tree(name)):
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "requires_grad_":
             lines.append(node.lineno)
-        targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AugAssign) else []
+        targets = (node.targets if isinstance(node, ast.Assign)
+                   else [node.target] if isinstance(node, ast.AugAssign) else [])
         lines += [t.lineno for t in targets if isinstance(t, ast.Attribute) and t.attr == "requires_grad"]
     return lines
 

@@ -117,7 +117,8 @@ _EXPORTS = {
     # --- end of exports ---
 }
 
-#: whole rooms a lesson uses by name: ``widgets.labs.transfer.starts(...)``, ``widgets.codegen.keras_side.keras_code(...)``
+#: whole rooms a lesson uses by name: ``widgets.labs.transfer.starts(...)``,
+#: ``widgets.codegen.keras_side.keras_code(...)``
 _MODULES = {
     "labs": ".labs",
     "codegen": ".codegen",

@@ -159,7 +159,8 @@ def update_schedule(fig, curves, highlight=None):
     for i, (name, curve) in enumerate(curves.items()):
         bold = highlight is None or name == highlight
         traces.append(go.Scatter(x=list(range(len(curve))), y=[max(v, 1e-12) for v in curve], mode="lines+markers",
-                                 name=name, opacity=1.0 if bold else 0.35, line=line(i, width=4 if name == highlight else 2),
+                                 name=name, opacity=1.0 if bold else 0.35,
+                                 line=line(i, width=4 if name == highlight else 2),
                                  marker=marker(i, maxdisplayed=8)))
     _set_traces(fig, traces)
     return fig
@@ -195,7 +196,8 @@ def update_rates(fig, rates, uniform=None):
     traces = [go.Bar(x=names, y=values, text=text, textposition="outside", marker_color=colour(0),
                      name="discriminative")]
     if uniform is not None:
-        traces.append(go.Scatter(x=names, y=[uniform] * len(names), mode="lines+markers", name=f"uniform: {uniform:.0e}",
+        traces.append(go.Scatter(x=names, y=[uniform] * len(names), mode="lines+markers",
+                                 name=f"uniform: {uniform:.0e}",
                                  line={**line(3), "dash": "dot"}, marker=marker(3)))
     _set_traces(fig, traces)
     return fig

@@ -65,7 +65,8 @@ def _smooth_background(rng, colour, size):
     elif kind == 2:
         coarse = rng.normal(0, 30, (4, 4, 3)).astype(np.float32)
         noise = np.stack(
-            [np.asarray(Image.fromarray(coarse[..., c], mode="F").resize((size, size), Image.BICUBIC)) for c in range(3)],
+            [np.asarray(Image.fromarray(coarse[..., c], mode="F").resize((size, size), Image.BICUBIC))
+             for c in range(3)],
             -1,
         )
         pixels = colour[None, None] + noise

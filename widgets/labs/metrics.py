@@ -210,7 +210,8 @@ def more_data(seeds=SEEDS):
                                  _final(seeds, "val_acc", n_per_class=MORE_IMAGES))]
     holds = all(g > b for g, b in zip(gain, best_remedy)) and mean(gain) > 0.08
     summary = (f"{MORE_IMAGES} images per digit: validation {_points(gain)} (best remedy per seed "
-               f"{_points(best_remedy)}); gap {100 * mean(gap):.1f} ± {100 * spread(gap):.1f} points ({len(seeds)} seeds)")
+               f"{_points(best_remedy)}); gap {100 * mean(gap):.1f} ± {100 * spread(gap):.1f} points "
+               f"({len(seeds)} seeds)")
     return evidence(holds, seeds, summary, gain=gain, best_remedy=best_remedy, gap=gap)
 
 

@@ -164,7 +164,8 @@ def timings_vary(seeds=SEEDS, repeats=5):
             slowest_over_fastest.append(max(times) / min(times))
     summary = (f"one course-model pass, {repeats} repeats, {len(seeds)} rounds: the slowest repeat took "
                f"{min(slowest_over_fastest):.2f} to {max(slowest_over_fastest):.2f} times the fastest")
-    return evidence(all(r > 1.0 for r in slowest_over_fastest), seeds, summary, slowest_over_fastest=slowest_over_fastest)
+    return evidence(all(r > 1.0 for r in slowest_over_fastest), seeds, summary,
+                    slowest_over_fastest=slowest_over_fastest)
 
 
 @functools.lru_cache(maxsize=RUNS_KEPT)

@@ -128,7 +128,8 @@ def _accuracy(model, test, frozen, path):
     return (predict(head, _PRETRAINED_FEATURES[key], EVAL_BATCH_SIZE).argmax(1) == y).float().mean().item()
 
 
-def run_recipe(recipe, train, test, *, seed=0, steps=RECIPE_STEPS, lr=None, path=None, device="cpu", measure_source=True):
+def run_recipe(recipe, train, test, *, seed=0, steps=RECIPE_STEPS, lr=None, path=None, device="cpu",
+               measure_source=True):
     """Build, train and measure one recipe. ``lr`` overrides the recipe's rate (a number or ``{block: rate}``)."""
     model, default_lr = build(recipe, num_classes=train.num_classes, seed=seed, path=path)
     started = time.perf_counter()

@@ -64,7 +64,8 @@ class DiscriminativeLR(Runs, ipw.VBox):
         self.message.value = ""
         figs.update_rates(self.rates_fig, rates, uniform=uniform)
         groups = ",\n".join(f'    {{"params": model.{n}.parameters(), "lr": {lr:.0e}}}' for n, lr in rates.items())
-        self.code.value = code_view(f"optimizer = torch.optim.Adam([\n{groups},\n])\n# or: Trainer(model, train, lr={{...}})")
+        self.code.value = code_view(f"optimizer = torch.optim.Adam([\n{groups},\n])\n"
+                                    "# or: Trainer(model, train, lr={...})")
 
     def _clear(self):
         self.result = None
