@@ -117,8 +117,8 @@ class TwoStartsLab(ipw.VBox):
             for r in self.runs)
         return ("<table><caption>Every run so far</caption><tr><th scope='col' style='text-align:left'>start</th>"
                 "<th scope='col'>labels per digit</th><th scope='col'>steps</th><th scope='col'>seed</th>"
-                "<th scope='col'>training accuracy</th><th scope='col'>test accuracy</th><th scope='col'>how it ended</th>"
-                f"</tr>{rows}</table>")
+                "<th scope='col'>training accuracy</th><th scope='col'>test accuracy</th>"
+                f"<th scope='col'>how it ended</th></tr>{rows}</table>")
 
     def run(self, wait=True):
         """Train the ticked starts: here and now (``wait=True``, returns ``{start: History}``) or in the background."""
