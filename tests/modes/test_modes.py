@@ -261,7 +261,8 @@ def test_content_dir_can_be_overridden(tmp_path, monkeypatch, store):
 def test_content_text_cannot_inject_markup():
     from widgets.modes.markup import md
 
-    html = md("Use `x<y>` **now**\n```python\nif a < b:\n    pass\n```\n<script>alert(1)</script> [x](javascript:alert(1))")
+    html = md("Use `x<y>` **now**\n```python\nif a < b:\n    pass\n```\n"
+              "<script>alert(1)</script> [x](javascript:alert(1))")
     assert "<script>" not in html and "&lt;script&gt;" in html and 'href="javascript' not in html
     assert "<code>x&lt;y&gt;</code>" in html and "<strong>now</strong>" in html and "if a &lt; b:\n    pass" in html
     assert md("one line") == "one line"  # a single paragraph sits inside a sentence

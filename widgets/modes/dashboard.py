@@ -92,7 +92,8 @@ def _bar(fraction, width=220):
     pct = round(100 * fraction)
     return (
         f"<div style='display:inline-block;width:{width}px;height:10px;background:#e8eaed;border-radius:5px;"
-        f"vertical-align:middle'><div style='width:{pct}%;height:10px;background:#1a73e8;border-radius:5px'></div></div>"
+        f"vertical-align:middle'><div style='width:{pct}%;height:10px;background:#1a73e8;border-radius:5px'>"
+        "</div></div>"
         f" <b>{pct}%</b>"
     )
 
@@ -170,7 +171,8 @@ class Progress(ipw.VBox):
         badges = sum(x.badge for x in everything)
         self.course_html.value = (
             f"<b>Whole course</b> {_bar(done / total if total else 0)} &middot; badges {badges} / {len(everything)}"
-            + (f" &middot; &#127891; <b>{html.escape(COURSE_BADGE)}</b>" if everything and badges == len(everything) else "")
+            + (f" &middot; &#127891; <b>{html.escape(COURSE_BADGE)}</b>"
+               if everything and badges == len(everything) else "")
         )
 
 
@@ -224,7 +226,8 @@ class ProgressDashboard(ipw.VBox):
             self.due_html.value = f"<b>Due today for review: {len(due)}</b> ({listed})"
         else:
             later = Leitner(self.store).next_date()
-            self.due_html.value = "<b>Due today for review: 0</b>" + (f" &middot; next on {later.isoformat()}" if later else "")
+            self.due_html.value = ("<b>Due today for review: 0</b>"
+                                   + (f" &middot; next on {later.isoformat()}" if later else ""))
         self.review_button.disabled = not due
 
     @property
@@ -245,7 +248,8 @@ class ProgressDashboard(ipw.VBox):
         summaries = self.summaries
         done, total = sum(s.done for s in summaries), sum(s.total for s in summaries)
         badges = sum(s.badge for s in summaries)
-        course_badge = f" &middot; &#127891; <b>{html.escape(COURSE_BADGE)}</b>" if summaries and badges == len(summaries) else ""
+        course_badge = (f" &middot; &#127891; <b>{html.escape(COURSE_BADGE)}</b>"
+                        if summaries and badges == len(summaries) else "")
         self._recount()
         self.table.value = (
             f"<b>Course progress</b> {_bar(done / total if total else 0)} &middot; badges {badges} / {len(summaries)}"

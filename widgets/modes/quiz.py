@@ -57,7 +57,7 @@ class QuizSession:
 def review_html(session):
     """The end-of-quiz review: each question, the learner's answer, the right one and why."""
     rows = []
-    for n, (item, feedback) in enumerate(session.review(), start=1):
+    for item, feedback in session.review():
         right = next(o for o in item["options"] if o.get("correct") is True)
         if feedback is None:
             mine, mark = "<i>not answered</i>", "&#8212;"
