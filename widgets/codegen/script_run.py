@@ -111,7 +111,8 @@ def run_script(script, workdir=None, *, name="my_finetune.py", progress=print, c
 
     ``script``: the code, as a string (written to ``workdir/name`` first), or the path of a script already written
     (``workdir`` then defaults to its folder). ``progress(line)`` gets each line the script prints, as it prints
-    it (the default, ``print``, shows each epoch in the notebook as it ends; ``None``: quiet). Returns a
+    it (the default, ``print``, shows each epoch in the notebook as it ends; ``None``: quiet; for a widget,
+    ``progress=lambda line: setattr(label, "value", line)`` keeps one line, the latest). Returns a
     :class:`ScriptRun`. A script that fails raises :class:`ScriptError` with its error and last lines, unless
     ``check=False``. Interrupting the kernel stops the script too.
     """
