@@ -31,7 +31,7 @@ class TwoStartsLab(ipw.VBox):
 
     def __init__(self, labels=10, steps=lab.LESSON_STEPS, starts=("scratch", "finetune"), seed=0):
         super().__init__()
-        self.runs, self.result = [], None
+        self.runs, self.result, self._syncing = [], None, False
         self.labels, self.steps, self.starts, self.seed = labels, steps, tuple(starts), seed
         self.labels_box = ipw.IntSlider(description="labels per digit", min=LABELS_RANGE[0], max=LABELS_RANGE[1],
                                         style={"description_width": "initial"})
@@ -73,11 +73,16 @@ class TwoStartsLab(ipw.VBox):
         return tuple(key for key in lab.STARTS if key in starts)  # the table's order, once each
 
     def _starts_from_boxes(self):
-        self.starts = tuple(key for key, box in self.start_boxes.items() if box.value)
+        if not self._syncing:
+            self.starts = tuple(key for key, box in self.start_boxes.items() if box.value)
 
     def _boxes_from_starts(self):
-        for key, box in self.start_boxes.items():
-            box.value = key in self.starts
+        self._syncing = True  # the boxes follow the trait; their own observers must not write it back half-way
+        try:
+            for key, box in self.start_boxes.items():
+                box.value = key in self.starts
+        finally:
+            self._syncing = False
 
     # ---- running -----------------------------------------------------------------------------------------------
     def _job(self, progress, stop):
