@@ -57,8 +57,8 @@ def test_the_progress_file_is_where_the_guide_says(monkeypatch, tmp_path):
     assert "`FTLAB_PROGRESS`" in GUIDE
     monkeypatch.delenv("FTLAB_PROGRESS")
     monkeypatch.setenv("HOME", str(tmp_path))
-    assert store.default_progress_path() == tmp_path / ".fine_tuning_lab" / "progress.json"
-    assert "`~/.fine_tuning_lab/progress.json`" in GUIDE
+    assert store.default_progress_path() == tmp_path / ".fine-tuning-lab" / "progress.json"
+    assert "`~/.fine-tuning-lab/progress.json`" in GUIDE
 
 
 def test_the_reset_calls_in_the_guide_work(tmp_path):

@@ -113,7 +113,7 @@ def _add_noise(rng, pixels):
 
 
 # ------------------------------------------------------------------------------------------ source task
-@functools.lru_cache(maxsize=None)
+@functools.lru_cache(maxsize=16)
 def _font(size):
     return ImageFont.load_default(size=size)  # Pillow >= 10.1 embeds a scalable font: no font files needed
 
@@ -226,7 +226,7 @@ def digits_m():
     return ImageSet(images, labels, DIGITS, "Digits-M")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.lru_cache(maxsize=16)
 def _pool_and_test_indices(classes):
     """A fixed stratified split: half of each class is the test set, the other half the labelled pool."""
     _, labels = load_digit_strokes()

@@ -25,7 +25,7 @@ from ..engine.hooks import StopOnRequest, early_stopping_point
 from ..engine.training import Trainer
 from ..kit.course import course_model, validation_task
 from ..kit.model import BACKBONE_BLOCKS
-from . import evidence, mean, pct, spread
+from . import RUNS_KEPT, evidence, mean, pct, spread
 from .once import keep_for_the_session
 
 #: AdamW's weight decay in the remedy: each step shrinks every weight by lr x WEIGHT_DECAY
@@ -95,7 +95,7 @@ def run(seed, remedy=None, n_per_class=IMAGES_PER_DIGIT):
     return _run(seed, remedy, n_per_class)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.lru_cache(maxsize=RUNS_KEPT)
 def _run(seed, remedy, n_per_class):
     curve = seed == 0 or (remedy is None and n_per_class == IMAGES_PER_DIGIT)
     return train_run(n_per_class, STEPS, RATE, seed, freeze_backbone=remedy == "freeze", augment=remedy == "augment",

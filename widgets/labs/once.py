@@ -17,8 +17,9 @@ import hashlib
 import inspect
 import os
 import pickle
-import tempfile
 from pathlib import Path
+
+from ..files import atomic_write
 
 PLAIN = (int, float, str, bool, type(None))
 
@@ -48,11 +49,7 @@ def _kept(function):
             pass
         result = function(*args, **kwargs)
         try:
-            data = pickle.dumps(result)
-            folder.mkdir(parents=True, exist_ok=True)
-            with tempfile.NamedTemporaryFile(dir=folder, suffix=".partial", delete=False) as out:
-                out.write(data)
-            os.replace(out.name, path)  # whole, or not at all: a reader never sees half a result
+            atomic_write(path, pickle.dumps(result))  # whole, or not at all: a reader never sees half a result
         except (OSError, pickle.PicklingError, TypeError, AttributeError):
             pass
         return result

@@ -35,7 +35,7 @@ from ..kit import data
 from ..kit.checkpoint import load_course_model
 from ..kit.course import old_task_accuracy
 from ..kit.model import BACKBONE_BLOCKS, CourseCNN
-from . import evidence, mean, pct, spread
+from . import RUNS_KEPT, evidence, mean, pct, spread
 from .once import keep_for_the_session
 
 SEEDS = (0, 1, 2)
@@ -191,7 +191,7 @@ LABELS = (5, 10, 50)
 CHANCE = 0.1
 
 
-@functools.lru_cache(maxsize=None)
+@functools.lru_cache(maxsize=RUNS_KEPT)
 def run(recipe, n_per_class, seed, steps=STEPS):
     """One recipe on ``n_per_class`` labels per digit for one seed: a ``TransferResult`` (cached)."""
     train, test = data.target_task(n_per_class=n_per_class, seed=seed)
