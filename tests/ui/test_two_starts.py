@@ -1,4 +1,4 @@
-"""TwoStartsLab (lesson 01), headless: settings as validated traitlets, runs that are the claims' own, Stop and close."""
+"""TwoStartsLab (lesson 01), headless: validated traitlets, the claims' own runs, Stop and close."""
 
 import ipywidgets as ipw
 import pytest
