@@ -123,7 +123,8 @@ class TwoStartsLab(ipw.VBox):
             f"<td>{r['seed']}</td><td>{r['history'].final['train_acc']:.0%}</td>"
             f"<td>{r['history'].final['val_acc']:.0%}</td><td>{html.escape(r['history'].status)}</td></tr>"
             for r in self.runs)
-        return ("<table style='border-spacing:14px 2px'><caption style='text-align:left'>Every run so far</caption><tr><th scope='col' style='text-align:left'>start</th>"
+        return ("<table style='border-spacing:14px 2px'><caption style='text-align:left'>Every run so far</caption>"
+                "<tr><th scope='col' style='text-align:left'>start</th>"
                 "<th scope='col'>labels per digit</th><th scope='col'>steps</th><th scope='col'>seed</th>"
                 "<th scope='col'>training accuracy</th><th scope='col'>test accuracy</th>"
                 f"<th scope='col'>how it ended</th></tr>{rows}</table>")
