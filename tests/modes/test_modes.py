@@ -239,7 +239,7 @@ def test_learning_modes_tabs(store, tmp_path, monkeypatch):
     tab = widgets.learning_modes(LESSON, store=store, tick=None)
     assert isinstance(tab, ipw.Tab)
     assert tab.titles == ("Diagnostic", "Recall cards", "Quiz", "Challenge", "Practice", "Explain", "Cheat sheet",
-                          "Progress")
+                          "Review", "Progress")
     sheet = tab.children[6]
     assert "requires_grad" in sheet.to_markdown()
     monkeypatch.chdir(tmp_path)

@@ -150,8 +150,7 @@ class Challenge(ModeView):
         self._saved.add(i)
         state = self.set.states[i]
         self.save(self.set.problems[i]["id"], state.record())
-        if state.status == "failed":
-            self.missed(self.set.problems[i]["id"])
+        self.answered(self.set.problems[i]["id"], state.status == "solved")  # both come back in the spaced review
         if self.set.badge and self.saving:
             self.store.set_badge(self.lesson_id)
 

@@ -112,8 +112,7 @@ class Quiz(ModeView):
         item = self.session.current
         feedback = self.session.answer(self.question.value)
         self.save(item["id"], {"chosen": feedback.chosen, "correct": feedback.correct})
-        if not feedback.correct:
-            self.missed(item["id"])
+        self.answered(item["id"], feedback.correct)  # right or wrong, it comes back in the spaced review
         self.feedback.value = feedback.html()
         self._update()
         self.next_button.focus()  # Check is now disabled: keep the focus on the next thing to do
