@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from importlib import resources
 
 from ..engine import checks, schedules
+from ..engine.images import MEAN, STD
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,7 @@ _RESNET_BLOCKS = ("layer1", "layer2", "layer3", "layer4")
 
 #: the course model's input: 32 x 32 pixels, normalised with the statistics it was pre-trained with
 COURSE_IMAGE_SIZE = 32
-COURSE_MEAN, COURSE_STD = (0.5, 0.5, 0.5), (0.25, 0.25, 0.25)
+COURSE_MEAN, COURSE_STD = (MEAN,) * 3, (STD,) * 3  # the one set of course image statistics (engine.images)
 
 RECIPE_ARCHITECTURES = {
     "course": Architecture("head", ("conv1", "conv2", "conv3"), photos=False),
