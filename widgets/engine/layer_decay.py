@@ -7,8 +7,8 @@ above, so ``rate_k = base_lr * decay ** (depth from the top)``:
     # {"conv1": 2.7e-4, "conv2": 9e-4, "conv3": 3e-3, "head": 1e-2}
     Trainer(model, train, lr=layer_decay_rates(model, 1e-2, 0.3))
 
-``decay=1`` gives every block the same rate. Fine-tuning recipes for large pre-trained models (BEiT, ViT, ConvNeXt
-in timm) use it with a decay around 0.65 to 0.75 over a dozen or more blocks.
+``decay=1`` gives every block the same rate. The MAE and BEiT recipes fine-tune vision transformers with it, at a
+decay of 0.65 to 0.75 per block over a dozen or more blocks; timm's ``create_optimizer_v2`` takes ``layer_decay``.
 """
 
 from torch import nn
