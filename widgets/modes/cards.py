@@ -81,8 +81,9 @@ class RecallCards(ModeView):
 
     def __init__(self, cards, lesson_id=None, store=None, rng=None):
         super().__init__(lesson_id, store)
-        known = [cid for cid, state in self.saved().items() if state == "known"]
-        self.deck = Deck(cards, rng=rng, known=known)
+        saved = self.saved()
+        self.deck = Deck(cards, rng=rng, known=[cid for cid, state in saved.items() if state == "known"])
+        self.deck.misses = {cid: 1 for cid, state in saved.items() if state == "review" and cid in self.deck.cards}
         self.card = ipw.HTML(layout=ipw.Layout(min_height="90px", border="1px solid #dadce0", padding="8px"))
         self.answer = LiveHTML()
         self.reveal_button = button("Show answer", primary=True)
@@ -109,7 +110,8 @@ class RecallCards(ModeView):
         if self.deck.finished or not self.deck.revealed:
             return
         card = self.deck.got_it() if known else self.deck.review_again()
-        self.save(card["id"], "known" if known else "review")
+        grade = "known" if known else "review"
+        self.answered(card["id"], grade, grade, known)
         if not known:
             self.missed(card["id"])
         self._render()
