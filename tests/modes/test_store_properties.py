@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from widgets.modes.progress import record
 from widgets.modes.progress.store import ProgressStore
 
-SETTINGS = settings(max_examples=60, deadline=None, derandomize=True, database=None,
+SETTINGS = settings(max_examples=40, deadline=None, derandomize=True, database=None,
                     suppress_health_check=[HealthCheck.too_slow])
 HUGE = "1" * 5000  # an integer past Python's 4,300-digit parse limit
 
