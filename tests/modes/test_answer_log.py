@@ -10,6 +10,7 @@ from widgets.modes.content import diagnostic_items, load_lesson_content
 from widgets.modes.dashboard import summarize
 from widgets.modes.progress import record
 from widgets.modes.progress.store import ProgressStore
+from widgets.modes.review import SpacedReview
 
 LESSON = "02_freezing_layers"
 
@@ -117,3 +118,18 @@ def test_a_restarted_deck_keeps_its_known_and_missed_cards(content, store):
     cards.again_button.click()
     again = widgets.RecallCards(content["cards"], LESSON, restart(store))
     assert again.deck.progress()[0] == 1 and again.deck.misses == {content["cards"][1]["id"]: 1}
+
+
+def test_a_spaced_review_answer_is_logged_and_leaves_the_quiz_first_try_alone(content, store, clock):
+    first = content["quiz"][0]
+    quiz = widgets.Quiz(content["quiz"], LESSON, store, clock=clock)
+    quiz.choose(wrong_index(first))
+    quiz.check_button.click()
+    clock.days(2)
+    review = SpacedReview(store)
+    review.choose(right_index(first))
+    review.check()
+    lesson = store.lesson(LESSON)
+    assert [(e["mode"], e["item"], e["correct"]) for e in lesson["log"]] == [
+        ("quiz", first["id"], False), ("review", f"quiz:{first['id']}", True)]
+    assert record.first_tries(lesson, "quiz") == {first["id"]: False}

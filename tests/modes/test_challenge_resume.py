@@ -83,7 +83,8 @@ def test_a_stale_view_whose_clock_runs_out_never_overwrites_the_solve(content, s
     stale.refresh()  # what the old view's ticker does when its clock runs out
     lesson = ProgressStore(store.path).lesson(LESSON)
     assert lesson["challenges"][problem["id"]]["status"] == "solved"
-    assert f"challenges:{problem['id']}" not in lesson["review"]  # not sent back to review box 1
+    scheduled = lesson["review"][f"challenges:{problem['id']}"]
+    assert (scheduled["rating"], scheduled["reviews"]) == ("Good", 1)  # scheduled once, as solved: never as Again
     assert [e["correct"] for e in lesson["log"]] == [True]
     assert stale.set.states[0].status == "solved" and "changed in another view" in stale.feedback.value
 

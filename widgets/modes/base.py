@@ -1,6 +1,6 @@
 """What every learning-mode view shares: its lesson, the progress store, saving answers and logging them (only
-when there is a lesson to save them to), the background jobs it owns, a live status line, a hint box, and
-buttons that stay readable."""
+when there is a lesson to save them to) and scheduling their spaced review, the background jobs it owns, a live
+status line, a hint box, and buttons that stay readable (the four grade buttons among them)."""
 
 import threading
 import time
@@ -10,7 +10,7 @@ import ipywidgets as ipw
 
 from ..accessible import LiveHTML
 from .markup import md, note
-from .progress.spaced import Leitner
+from .progress.spaced import GRADES, ReviewSchedule, choice_rating
 from .progress.store import default_store
 
 # Button colours with a contrast ratio of at least 4.5 against white text (ipywidgets' own styles fall short).
@@ -21,6 +21,20 @@ def button(description, primary=False, width=None):
     """A button; ``primary`` marks the main action of a view."""
     layout = ipw.Layout(width=width or "auto", min_width="80px")
     return ipw.Button(description=description, layout=layout, style=PRIMARY if primary else {})
+
+
+# What each grade means, said on its button's tooltip: the learner's own judgment of how the recall went.
+GRADE_MEANINGS = {"Again": "I did not know it", "Hard": "I knew it, with effort", "Good": "I knew it",
+                  "Easy": "I knew it at once"}
+
+
+def grade_buttons():
+    """The four grade buttons, Again to Easy, each saying what it means."""
+    buttons = {}
+    for rating in GRADES:
+        buttons[rating] = button(rating.name)
+        buttons[rating].tooltip = f"{rating.name}: {GRADE_MEANINGS[rating.name]}"
+    return buttons
 
 
 class HintBox(ipw.VBox):
@@ -78,7 +92,7 @@ class ModeView(ipw.VBox):
         if self.saving:
             self.store.record(self.lesson_id, self.section, item_id, value)
 
-    def answered(self, item_id, value, chosen, correct, seconds=None, **marks):
+    def record_answer(self, item_id, value, chosen, correct, seconds=None, **marks):
         """Save an answer's record and append it to the answer log, in one write; returns the log entry (None
         when nothing is saved)."""
         if self.saving:
@@ -89,9 +103,24 @@ class ModeView(ipw.VBox):
         """Save an item; an answer record (``{"chosen", "correct"}``) is logged as well, so a view that saves
         answers this way has every answer in the log too."""
         if isinstance(value, dict) and isinstance(value.get("correct"), bool) and "chosen" in value:
-            self.answered(item_id, value, value["chosen"], value["correct"])
+            self.record_answer(item_id, value, value["chosen"], value["correct"])
         else:
             self.keep(item_id, value)
+
+    def graded(self, item_id, rating):
+        """Put this item on the spaced-review schedule, or move it: ``rating`` is Again, Hard, Good or Easy."""
+        if self.saving:
+            ReviewSchedule(self.store).grade(self.lesson_id, self.section, item_id, rating)
+
+    def answered(self, item_id, right):
+        """A multiple-choice answer goes on the spaced-review schedule: right as Good, wrong as Again."""
+        self.graded(item_id, choice_rating(right))
+
+    def missed(self, item_id):
+        self.answered(item_id, False)
+
+    def tell(self, html, kind="info"):
+        self.status.value = note(html, kind) if html else ""
 
     # ---- background jobs -----------------------------------------------------------------------------
     def own(self, job):
@@ -122,11 +151,3 @@ class ModeView(ipw.VBox):
     def close(self):
         self.stop_jobs()
         super().close()
-
-    def missed(self, item_id):
-        """Bring this item back later (spaced review): the learner got it wrong."""
-        if self.saving:
-            Leitner(self.store).missed(self.lesson_id, self.section, item_id)
-
-    def tell(self, html, kind="info"):
-        self.status.value = note(html, kind) if html else ""

@@ -193,9 +193,10 @@ class Challenge(ModeView):
     # ---- saving and resuming -------------------------------------------------------------------------
     def _commit(self, entry=None):
         """Save the set (and an answer) if the saved set is still the one this view read; otherwise re-read it
-        and say so. Returns whether it was saved. Newly failed problems come back in the spaced review."""
+        and say so. Returns whether it was saved. A problem newly solved or failed goes on the spaced-review
+        schedule (right as Good, wrong as Again)."""
         statuses = [self.set.state(k).status for k in range(len(self.set.problems))]
-        failed = [k for k, s in enumerate(statuses) if s == "failed" and self._known[k] != "failed"]
+        finished = [k for k, s in enumerate(statuses) if s in ("solved", "failed") and self._known[k] != s]
         if not self.saving:
             self._known, self.earned = statuses, self.earned or self.set.badge
             return True
@@ -217,8 +218,8 @@ class Challenge(ModeView):
                          "nothing was saved here; this is its saved state now.")
             return False
         self.rev, self._known, self.earned = rev + 1, statuses, saved["earned"]
-        for k in failed:
-            self.missed(self.set.problems[k]["id"])
+        for k in finished:
+            self.answered(self.set.problems[k]["id"], statuses[k] == "solved")
         return True
 
     def _reload(self, message=""):

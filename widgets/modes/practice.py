@@ -142,8 +142,8 @@ class Practice(ModeView):
             self.feedback.value = note("Pick an option first.", "warn")
             return
         feedback = self.current.answer(self.question.value)
-        self.answered(self.current.item["id"], self.current.record(), feedback.chosen, feedback.correct,
-                      seconds=self.clock() - self._shown_at)
+        self.record_answer(self.current.item["id"], self.current.record(), feedback.chosen, feedback.correct,
+                           seconds=self.clock() - self._shown_at)
         self.feedback.value = feedback.html() + note(f"<b>Quick check:</b> {md(self.current.item['quick_check'])}")
         self._render_steps()
         self.step_button.focus() if not self.step_button.disabled else self.question.focus()
@@ -174,7 +174,8 @@ class Practice(ModeView):
         p = self.current
         shown = p.steps[: p.steps_shown]
         html = "".join(f"<li>{md(s)}</li>" for s in shown)
-        out = f"<b>Solution</b> ({p.steps_shown} / {len(p.steps)} steps)<ol style='margin:2px 0'>{html}</ol>" if shown else ""
+        out = (f"<b>Solution</b> ({p.steps_shown} / {len(p.steps)} steps)<ol style='margin:2px 0'>{html}</ol>"
+               if shown else "")
         if p.final_answer is not None and p.all_steps_shown:
             out += note(f"<b>Final answer:</b> {md(p.final_answer)}", "good")
         self.steps.value = out

@@ -147,7 +147,8 @@ def summarize_class(folder):
         by_section = {}
         for section in ("diagnostic", "quiz", "practice", "challenges"):
             source = content["challenges"] if section == "challenges" else (
-                [i for i in content["quiz"] + content["challenges"] + content["practice"] if i["id"] in content["diagnostic"]]
+                [i for i in content["quiz"] + content["challenges"] + content["practice"]
+                 if i["id"] in content["diagnostic"]]
                 if section == "diagnostic" else content[section])
             for item in source:
                 text = item.get("question") or item.get("problem") or ""
@@ -156,7 +157,8 @@ def summarize_class(folder):
                              "answers": 0, "covered": Counter()} for p in content["explain"]}
         for learner in learners:
             record = learner.lessons.get(lesson_id)
-            if not record or not any(record.get(s) for s in ("cards", "quiz", "challenges", "practice", "explain", "diagnostic")):
+            if not record or not any(
+                    record.get(s) for s in ("cards", "quiz", "challenges", "practice", "explain", "diagnostic")):
                 continue
             stats.started += 1
             lesson_summary = summarize(lesson_id, content, record)
