@@ -161,8 +161,9 @@ def summarize_class(folder):
                     record.get(s) for s in ("cards", "quiz", "challenges", "practice", "explain", "diagnostic")):
                 continue
             stats.started += 1
-            stats.completion.append(summarize(lesson_id, content, record).fraction)
-            stats.badges += bool(record.get("badge"))
+            lesson_summary = summarize(lesson_id, content, record)
+            stats.completion.append(lesson_summary.fraction)
+            stats.badges += lesson_summary.badge  # only a badge the answer log backs counts
             for (section, item_id), (item, item_stats) in by_section.items():
                 answer = record.get(section, {}).get(item_id)
                 (_count_challenge if section == "challenges" else _count_choice)(item_stats, item, answer)
