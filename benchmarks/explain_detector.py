@@ -28,7 +28,8 @@ from widgets.modes.content import LESSON_IDS, load_lesson_content  # noqa: E402
 from widgets.modes.content.concepts import detect  # noqa: E402
 
 SETS = {"tuning": "explain_answers.yaml", "held-out": "explain_holdout.yaml", "held-out 2": "explain_holdout2.yaml",
-        "held-out 3": "explain_holdout3.yaml", "fresh": "explain_fresh.yaml"}
+        "held-out 3": "explain_holdout3.yaml", "fresh": "explain_fresh.yaml",
+        "fresh 2": "explain_fresh2.yaml"}
 
 
 def counts(rows, concepts):
