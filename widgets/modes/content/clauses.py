@@ -16,6 +16,7 @@ small, explicit one. A sentence has a verb when it holds
 *-ing* forms never count alone: "Forgetting." is a noun.
 """
 
+import functools
 import re
 
 import snowballstemmer
@@ -67,6 +68,7 @@ OBJECT_AFTER = frozenset(
 _SYMBOL_VERB = re.compile(r"=|->|\u2192")
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def _stem(word):
     """As the detector stems (hyphens dropped, British -ise folded), so "re-enable" is "reenable"."""
     return _stemmer.stemWord(re.sub(r"is(e|ed|es|ing)$", r"iz\1", word.replace("-", "")))

@@ -95,6 +95,7 @@ _PREFIXES = frozenset("fine self well multi over under".split())  # "fine-tuned"
 _stemmer = snowballstemmer.stemmer("english")
 
 
+@functools.lru_cache(maxsize=1 << 16)  # stemming is most of the detector's time; answers reuse few words
 def _fold(word):
     """One spelling for British and American forms, then the Snowball stem."""
     if word == "n't" or word in CONTRACTIONS:

@@ -13,6 +13,7 @@ FORMAT_VERSION = 1
 LESSON_SECTIONS = ("cards", "quiz", "challenges", "practice", "explain", "diagnostic", "review")
 #: an answer record nested deeper than this is not one of ours (and deep nesting can exhaust the stack)
 MAX_DEPTH = 20
+MAX_NAME = 80  # characters of a learner's name
 
 
 class ProgressFileError(ValueError):
@@ -91,13 +92,26 @@ def check_shape(data):
                 lesson[section][str(item_id)] = answer
         badge = record.get("badge")
         lesson["badge"] = badge if isinstance(badge, str) else None
+        log = record.get("log")  # the answer log, where a writer keeps one: every answer, in order
+        if isinstance(log, list):
+            lesson["log"] = [e for e in log if isinstance(e, dict) and _depth(e, MAX_DEPTH) <= MAX_DEPTH]
         clean["lessons"][str(lesson_id)] = lesson
+    if isinstance(data.get("learner"), str) and data["learner"].strip():
+        clean["learner"] = learner_name(data["learner"])
     return clean, notes
+
+
+def learner_name(text):
+    """The name a learner gives in their progress file (for the class report): one line, at most
+    :data:`MAX_NAME` characters."""
+    return " ".join(str(text).split())[:MAX_NAME]
 
 
 def merge(base, incoming):
     """Merge two progress dicts item by item; where both hold the same item, ``incoming`` wins."""
     out = copy.deepcopy(base)
+    if incoming.get("learner"):
+        out["learner"] = incoming["learner"]
     for lesson_id, record in incoming["lessons"].items():
         lesson = out["lessons"].setdefault(lesson_id, empty_lesson())
         for section in LESSON_SECTIONS:
