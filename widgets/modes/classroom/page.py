@@ -15,7 +15,8 @@ th { background: #f1f3f4; } td.num { text-align: right; white-space: nowrap; fon
   vertical-align: middle; } .bar span { display: block; height: 10px; border-radius: 5px; background: #1a5fb4; }
 .low .bar span { background: #b3261e; } .muted { color: #5f6368; } .card { border: 1px solid #dadce0;
   border-radius: 6px; padding: 8px 12px; margin: 8px 0; } .flag { color: #b00020; font-weight: 600; }
-.warn { color: #8a5300; } ul.flags { margin: 4px 0; padding-left: 20px; }
+.warn { color: #8a5300; } ul.flags { margin: 4px 0; padding-left: 20px; } td.date { white-space: nowrap; }
+.file { font-size: 12px; white-space: nowrap; }
 """
 
 
@@ -53,21 +54,22 @@ def _wrong(item):
 def _when(learner):
     if learner.last_active is None:
         return "–"
-    note = " <span class='muted'>(file date)</span>" if learner.active_from == "file" else ""
+    note = "<br><span class='muted file'>(file date)</span>" if learner.active_from == "file" else ""
     return f"{learner.last_active:%Y-%m-%d}{note}"
 
 
 def _name(learner):
-    shown = _e(learner.name)
-    return shown if learner.file == f"{learner.name}.json" else f"{shown} <span class='muted'>{_e(learner.file)}</span>"
+    if learner.file == f"{learner.name}.json":
+        return _e(learner.name)
+    return f"{_e(learner.name)}<br><span class='muted file'>{_e(learner.file)}</span>"
 
 
 def _attention(summary):
     stuck = summary.stuck()
     if not stuck:
         return "<p class='muted'>Nobody is flagged.</p>"
-    items = "".join(f"<li><b>{_name(learner)}</b>: {_e('; '.join(learner.flags(summary.idle_after)))}</li>"
-                    for learner in stuck)
+    items = "".join(f"<li><b>{_e(learner.name)}</b> <span class='muted'>({_e(learner.file)})</span>: "
+                    f"{_e('; '.join(learner.flags(summary.idle_after)))}</li>" for learner in stuck)
     return f"<ul class='flags'>{items}</ul>"
 
 
@@ -82,7 +84,7 @@ def _learners(summary):
             f"<td class='num'>{_pct(row.share)} <span class='muted'>{row.right}/{row.answered}</span></td>"
             if (row := learner.rows.get(s.lesson_id)) else "<td class='num muted'>–</td>" for s in lessons)
         flags = learner.flags(summary.idle_after)
-        rows.append(f"<tr><td>{_name(learner)}</td><td>{_when(learner)}</td>{cells}"
+        rows.append(f"<tr><td>{_name(learner)}</td><td class='date'>{_when(learner)}</td>{cells}"
                     f"<td class='num'>{sum(r.hints for r in learner.rows.values())}</td>"
                     f"<td class='num'>{sum(r.failed for r in learner.rows.values())}</td>"
                     f"<td>{''.join(f'<span class=flag>{_e(f)}</span><br>' for f in flags) or '–'}</td></tr>")
