@@ -37,7 +37,8 @@ class Verdict:
             f"<a href='#{escape(section_anchor(number, title))}'>section {number} ({escape(title)})</a>"
             for number, title in self.review
         )
-        text = f"<b>Review {links or 'the lesson'}</b>, then take the quiz." if self.review else "<b>Review the lesson</b>."
+        text = (f"<b>Review {links or 'the lesson'}</b>, then take the quiz." if self.review
+                else "<b>Review the lesson</b>.")
         return note(text + table, "info")
 
 
