@@ -168,7 +168,7 @@ def compile_phrase(phrase):
     """A phrase (without prefixes) as a list of slots: "train|unfreeze head" -> [{train, unfreez}, {head}]."""
     slots = []
     for slot in str(phrase).lower().split():
-        stems = {w.stem for part in slot.split("|") for w in words(part)}
+        stems = {_fold(m.group()) for part in slot.split("|") for m in _TOKEN.finditer(_TIMES.sub(" ", part))}
         if stems:
             slots.append(stems)
     return slots
