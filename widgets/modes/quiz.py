@@ -117,7 +117,12 @@ class Quiz(ModeView):
         return self.question.options
 
     def choose(self, k):
-        """Select option ``k`` (0-based, content order), as a click would."""
+        """Select option ``k`` (0-based, content order), as a click would. Raises ValueError for anything but
+        an option's number (``True`` is not option 1, ``1.0`` and ``"1"`` are not numbers of options)."""
+        n = len(self.session.current["options"]) if self.session.current else 0
+        if isinstance(k, bool) or not isinstance(k, int) or not 0 <= k < n:
+            raise ValueError(f"choose() takes an option's number, a whole number from 0 to {n - 1} (0-based, in "
+                             f"the content file's order), not {k!r}" if n else "the quiz is over: nothing to choose")
         self.question.value = k
 
     def _check(self):

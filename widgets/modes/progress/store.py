@@ -170,6 +170,22 @@ class ProgressStore:
 
         return bool(self.change_lesson(lesson_id, change))
 
+    def set_learner(self, name):
+        """The name the class report shows for this progress file (it goes with an export); "" removes it."""
+        name = progress_file.learner_name(name)
+
+        def change(data):
+            if name:
+                data["learner"] = name
+            else:
+                data.pop("learner", None)
+
+        self._update(None, change)
+
+    @property
+    def learner(self):
+        return self._data.get("learner", "")
+
     def reset(self, lesson_id=None):
         """Forget one lesson's progress, or everything."""
 

@@ -11,12 +11,19 @@ ANSWER_MODES = ("cards", "quiz", "challenges", "practice", "diagnostic", "review
 PROBLEM_STATUSES = ("new", "running", "paused", "solved", "failed")
 #: an answer record nested deeper than this is not one of ours (and deep nesting can exhaust the stack)
 MAX_DEPTH = 20
+MAX_NAME = 80  # characters of a learner's name
 #: a solve faster than this (it shows as 0.0 s) is flagged: nobody reads a question that fast
 INSTANT = 0.05
 
 
 def empty():
     return {"version": FORMAT_VERSION, "lessons": {}}
+
+
+def learner_name(text):
+    """The name a learner gives in their progress file (the class report shows it): one line, at most
+    :data:`MAX_NAME` characters."""
+    return " ".join(str(text).split())[:MAX_NAME]
 
 
 def empty_lesson():

@@ -6,7 +6,18 @@ import copy
 from dataclasses import dataclass, field
 
 from .answers import backfill_log, challenge_rev
-from .form import LESSON_SECTIONS, badge_problem, dumps, empty, empty_lesson, entry_ok, item_problem, kind, set_problem
+from .form import (
+    LESSON_SECTIONS,
+    badge_problem,
+    dumps,
+    empty,
+    empty_lesson,
+    entry_ok,
+    item_problem,
+    kind,
+    learner_name,
+    set_problem,
+)
 from .jsontext import ProgressFileError, read_lenient
 
 
@@ -66,6 +77,8 @@ def salvage(data, stops=()):
             reading.notes.append(f"lesson {lesson_id!r}: set aside {'; '.join(why)}")
         backfill_log(lesson)
         reading.data["lessons"][lesson_id] = lesson
+    if isinstance(data.get("learner"), str) and data["learner"].strip():
+        reading.data["learner"] = learner_name(data["learner"])
     return reading
 
 
@@ -113,6 +126,8 @@ def _salvage_lesson(record):
 def merge(base, incoming):
     """Merge two progress dicts item by item (``incoming`` wins where both hold an item); logs are joined."""
     out = copy.deepcopy(base)
+    if incoming.get("learner"):
+        out["learner"] = incoming["learner"]
     for lesson_id, record in incoming["lessons"].items():
         lesson = out["lessons"].setdefault(lesson_id, empty_lesson())
         for section in LESSON_SECTIONS:
