@@ -3,9 +3,10 @@ dashboard, the class report) reads a record through the names here.
 
 The file: ``{"version": 2, "lessons": {lesson id: lesson record}, "learner": name}`` (the name is optional).
 A lesson record holds one mapping per section (:data:`LESSON_SECTIONS`: item id -> the latest answer or
-state), ``log`` (every answer, in order: :func:`answer_entry`; first tries come from it, :func:`first_tries`), ``badge`` (``{"at", "items"}``, written
-by the code that checked it and counted only when the log backs it, :func:`badge_earned`; a version-1 file
-has a date string) and ``challenge_set`` (the set's round, pauses left and revision: :func:`challenge_round`).
+state), ``log`` (every answer, in order: :func:`answer_entry`; first tries come from it,
+:func:`first_tries`), ``badge`` (``{"at", "items"}``, written by the code that checked it and counted only
+when the log backs it, :func:`badge_earned`; a version-1 file has a date string) and ``challenge_set`` (the
+set's round, pauses left and revision: :func:`challenge_round`).
 A version-1 file (no log) is read as it is, its answers logged from their records (``migrated``).
 
 - :mod:`.form`: the format, the sections, what a well-formed value is, the text we write;
