@@ -122,8 +122,13 @@ def test_the_strategies_catch_a_cue():
     items = [{"options": [{"text": "Every weight, 3 times on each of 10 seeds", "correct": True},
                           {"text": "A head", "correct": False}, {"text": "No", "correct": False},
                           {"text": "Rate", "correct": False}]}] * 4
-    for key in STRATEGIES.values():
-        assert strategy_score(items, key) == 1.0 > chance(items) + MARGIN
+    for name in ("longest", "most words", "most specific"):
+        assert strategy_score(items, STRATEGIES[name]) == 1.0 > chance(items) + MARGIN
+    assert strategy_score(items, STRATEGIES["shortest"]) == 0.0
+    assert sum(rank_credit(item, 1) for item in items) / len(items) == 1.0 > LONGEST_SHARE
+    terse = [{"options": [{"text": "No", "correct": True}, {"text": "A longer wrong one", "correct": False},
+                          {"text": "Another wrong option", "correct": False}, {"text": "Wrong", "correct": False}]}]
+    assert strategy_score(terse, STRATEGIES["shortest"]) == 1.0 and rank_credit(terse[0], 4) == 1.0
     tied = {"options": [{"text": "ab", "correct": True}, {"text": "cd", "correct": False},
                         {"text": "e", "correct": False}, {"text": "f", "correct": False}]}
     assert credit(tied, STRATEGIES["longest"]) == 0.5

@@ -5,8 +5,9 @@ export, some other JSON), which the report must skip and list."""
 import random
 from pathlib import Path
 
-from ..choice import right_index
-from ..content import available_lessons, level, load_lesson_content
+from ..choice import check, right_index
+from ..content import available_lessons, diagnostic_forms, level, load_lesson_content
+from ..diagnostic import DiagnosticRun
 from ..progress.record import dumps, empty, empty_lesson
 
 NAMES = ("ada", "ben", "chen", "dara", "eli", "fatima", "gus", "hana", "ivan", "jo", "kofi", "lena", "mateo", "nia",
@@ -16,7 +17,12 @@ _HARDNESS = {"easy": 0.0, "medium": 0.12, "hard": 0.25}
 
 def _choose(rng, item, skill):
     """The option a learner picks: right with a chance that falls with the level; when wrong, the first wrong
-    option is the tempting one (chosen more often), so the report has a "most chosen wrong answer" to show."""
+    option is the tempting one (chosen more often), so the report has a "most chosen wrong answer" to show.
+    An item answered with a number gets its value, or the number of its first listed misconception."""
+    if "numeric" in item:
+        spec = item["numeric"]
+        misses = [m["value"] for m in spec.get("misses") or []] or [spec["value"] * 10]
+        return spec["value"] if rng.random() < skill - _HARDNESS[level(item)] else misses[0]
     right = right_index(item)
     if rng.random() < skill - _HARDNESS[level(item)]:
         return right
@@ -33,12 +39,17 @@ def _lesson_record(rng, content, skill):
         for item in content[section]:
             if rng.random() < 0.9:
                 chosen = _choose(rng, item, skill)
-                record[section][item["id"]] = {"chosen": chosen, "correct": chosen == right_index(item)}
-    by_id = {i["id"]: i for s in ("quiz", "challenges", "practice") for i in content[s]}
-    if rng.random() < 0.7:
-        for item_id in content["diagnostic"]:
-            chosen = _choose(rng, by_id[item_id], skill - 0.1)
-            record["diagnostic"][item_id] = {"chosen": chosen, "correct": chosen == right_index(by_id[item_id])}
+                record[section][item["id"]] = {"chosen": chosen, "correct": check(item, chosen).correct}
+    started = 1_772_000_000 + rng.randint(0, 86400 * 30)
+    for form, items in diagnostic_forms(content).items():  # form A before the lesson, form B after it (some learners)
+        if rng.random() < (0.7 if form == "A" else 0.4):
+            run = DiagnosticRun(items, content["sections"], form, started)
+            for i, item in enumerate(items):
+                run.answer(i, _choose(rng, item, skill - (0.1 if form == "A" else 0.0)))
+            run.finish()
+            saved = run.record(started + 600)
+            record["diagnostic"][f"run-{saved['started']}-{form}"] = saved
+            started += 86400 * 3
     solved_all = True
     for item in content["challenges"]:
         tries = [_choose(rng, item, skill) for _ in range(2)]

@@ -10,9 +10,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..content import ContentError, available_lessons, load_lesson_content
+from ..content import ContentError, available_lessons, diagnostic_items, load_lesson_content
 from ..content.concepts import covered
 from ..dashboard import summarize
+from ..diagnostic import diagnostic_answers
 from ..progress.record import ProgressFileError, parse
 
 MIN_ANSWERS = 3  # an item needs this many answers before it can be called worth reteaching
@@ -147,8 +148,7 @@ def summarize_class(folder):
         by_section = {}
         for section in ("diagnostic", "quiz", "practice", "challenges"):
             source = content["challenges"] if section == "challenges" else (
-                [i for i in content["quiz"] + content["challenges"] + content["practice"] if i["id"] in content["diagnostic"]]
-                if section == "diagnostic" else content[section])
+                diagnostic_items(content) if section == "diagnostic" else content[section])
             for item in source:
                 text = item.get("question") or item.get("problem") or ""
                 by_section[(section, item["id"])] = (item, ItemStats(lesson_id, section, item["id"], str(text)))
@@ -161,8 +161,10 @@ def summarize_class(folder):
             stats.started += 1
             stats.completion.append(summarize(lesson_id, content, record).fraction)
             stats.badges += bool(record.get("badge"))
+            answers = {section: record.get(section, {}) for section in ("quiz", "practice", "challenges")}
+            answers["diagnostic"] = diagnostic_answers(record.get("diagnostic"))  # every finished run, latest wins
             for (section, item_id), (item, item_stats) in by_section.items():
-                answer = record.get(section, {}).get(item_id)
+                answer = answers[section].get(item_id)
                 (_count_challenge if section == "challenges" else _count_choice)(item_stats, item, answer)
             for prompt in content["explain"]:
                 answer = record.get("explain", {}).get(prompt["id"])
