@@ -51,7 +51,8 @@ def test_a_number_may_be_typed_the_way_people_write_it(typed, value):
 
 @pytest.mark.parametrize("typed, message", [
     ("", "Type a number first"), ("abc", "is not a number"), ("1,5", "decimals with a point"),
-    ("12%", "without the % sign"), ("1,0000", "decimals with a point"), ("1e999", "too large"), ("5 apples", "not a number"),
+    ("12%", "without the % sign"), ("1,0000", "decimals with a point"), ("1e999", "too large"),
+    ("5 apples", "not a number"),
 ])
 def test_text_that_is_no_number_gets_a_message_that_says_what_to_type(typed, message):
     with pytest.raises(NumberError, match=message):

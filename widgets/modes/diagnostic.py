@@ -71,7 +71,7 @@ class Verdict:
             f"<a href='#{escape(section_anchor(number, title))}'>section {number} ({escape(title)})</a>"
             for number, title in self.review
         )
-        text = f"<b>Review {links or 'the lesson'}</b>, then take the quiz." if self.review else "<b>Review the lesson</b>."
+        text = f"<b>Review {links}</b>, then take the quiz." if self.review else "<b>Review the lesson</b>."
         return note(text + table, "info")
 
 
@@ -137,7 +137,7 @@ class DiagnosticRun:
     def review_html(self):
         """Each question with the learner's answer, the right one and why (shown once the run is finished)."""
         rows = []
-        for n, item in enumerate(self.items, start=1):
+        for item in self.items:
             feedback = self.answers[item["id"]]
             right_text, why = right_answer(item)
             mark = "&#10003;" if feedback.correct else "&#10007;"
@@ -182,13 +182,13 @@ class Diagnostic(ModeView):
         self.question.on_enter(self.next)
         self.buttons = ipw.HBox([self.back_button, self.next_button, self.new_button])
         self.run, self.index = None, 0
+        self._memory = {}
         self._resume_or_start()
 
     # ---- runs ------------------------------------------------------------------------------------------
     def runs(self):
-        return diagnostic_runs(self.saved()) if self.saving else list(self._memory_runs)
-
-    _memory_runs = ()
+        """Every run of this lesson's diagnostic, oldest first (kept in memory when there is no lesson to save to)."""
+        return diagnostic_runs(self.saved() if self.saving else self._memory)
 
     def _resume_or_start(self):
         runs = self.runs()
@@ -221,11 +221,11 @@ class Diagnostic(ModeView):
         if self.run.started is None:
             self.run.started = now
         record = self.run.record(now)
-        key = f"run-{record['started']}-{self.run.form}"
+        key = f"run-{record['started']}-{self.run.form}"  # one entry per run: a later run never overwrites it
         if self.saving:
             self.save(key, record)
         else:
-            self._memory_runs = [r for r in self._memory_runs if r["started"] != record["started"]] + [record]
+            self._memory[key] = record
 
     # ---- actions ---------------------------------------------------------------------------------------
     def choose(self, k):
