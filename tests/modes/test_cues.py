@@ -22,6 +22,7 @@ import re
 import pytest
 
 from widgets.modes.content import LESSON_IDS, diagnostic_forms, load_lesson_content
+from widgets.modes.content.schema import DEFAULT_ATTEMPTS
 
 QUALIFIERS = frozenset(
     "only all every each never always both same more less than most least about exactly per because so when "
@@ -133,3 +134,28 @@ def test_the_strategies_catch_a_cue():
                         {"text": "e", "correct": False}, {"text": "f", "correct": False}]}
     assert credit(tied, STRATEGIES["longest"]) == 0.5
     assert [rank_credit(tied, k) for k in (1, 2, 3, 4)] == [0.5, 0.5, 0.0, 0.0]
+
+
+def solved_within(item, key, tries):
+    """The chance that a learner who tries options in the order of ``key`` (best first, ties at random) finds the
+    right one within ``tries`` tries."""
+    scores = [key(option["text"]) for option in item["options"]]
+    right = scores[next(k for k, option in enumerate(item["options"]) if option["correct"])]
+    better, tied = sum(s > right for s in scores), sum(s == right for s in scores)
+    return min(max(tries - better, 0), tied) / tied
+
+
+def badge_chance(items, key):
+    """The chance of solving every problem of a challenge set, each within its attempts, by the look of the options."""
+    chance = 1.0
+    for item in items:
+        chance *= solved_within(item, key, item.get("attempts", DEFAULT_ATTEMPTS))
+    return chance
+
+
+@pytest.mark.parametrize("lesson_id", LESSON_IDS)
+def test_no_look_of_the_options_earns_a_badge(lesson_id):
+    """With two attempts per problem, guessing earns a badge 1 time in 32; no strategy may do better than 1 in 10."""
+    items = load_lesson_content(lesson_id)["challenges"]
+    chances = {name: badge_chance(items, key) for name, key in STRATEGIES.items()}
+    assert max(chances.values()) <= 0.1, chances
