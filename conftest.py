@@ -1,4 +1,5 @@
-"""Test-wide settings (at the root, so they apply to tests/ and course/ alike). nbval's kernels inherit this process's environment, so lessons see them too."""
+"""Test-wide settings (at the root, so they apply to tests/ and course/ alike). nbval's kernels inherit this
+process's environment, so lessons see them too."""
 
 import os
 import shutil

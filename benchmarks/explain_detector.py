@@ -49,7 +49,8 @@ def main():
     totals = {}
     print(f"{'prompt':<16}" + "".join(f"{name:>22}" for name in SETS))
     print(f"{'':<16}" + "".join(f"{'precision  recall':>22}" for _ in SETS))
-    per_set = {name: yaml.safe_load((REPO / "tests" / "modes" / "data" / file).read_text()) for name, file in SETS.items()}
+    per_set = {name: yaml.safe_load((REPO / "tests" / "modes" / "data" / file).read_text())
+               for name, file in SETS.items()}
     for prompt_id, prompt in prompts.items():
         line = f"{prompt_id:<16}"
         for name, answers in per_set.items():

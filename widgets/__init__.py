@@ -73,6 +73,7 @@ _EXPORTS = {
     "ScheduleExplorer": ".ui.schedule_explorer",
     "DiscriminativeLR": ".ui.discriminative_lr",
     "MetricsExplorer": ".ui.metrics_explorer",
+    "TwoStartsLab": ".ui.two_starts",
     # --- figures a lesson draws itself ---
     "show_samples": ".figures.samples",
     "show_images": ".figures.samples",
@@ -116,7 +117,8 @@ _EXPORTS = {
     # --- end of exports ---
 }
 
-#: whole rooms a lesson uses by name: ``widgets.labs.transfer.starts(...)``, ``widgets.codegen.keras_side.keras_code(...)``
+#: whole rooms a lesson uses by name: ``widgets.labs.transfer.starts(...)``,
+#: ``widgets.codegen.keras_side.keras_code(...)``
 _MODULES = {
     "labs": ".labs",
     "codegen": ".codegen",

@@ -172,7 +172,8 @@ def test_course_model_script_trains_on_an_exported_image_folder(tmp_path):
     train, test = target_task(n_per_class=2)
     write_image_folder(train, tmp_path / "data" / "train")
     write_image_folder(test.per_class(1), tmp_path / "data" / "val")
-    assert torch.equal(read_image_folder(tmp_path / "data" / "train").images, train.images[train.labels.argsort(stable=True)])
+    assert torch.equal(read_image_folder(tmp_path / "data" / "train").images,
+                       train.images[train.labels.argsort(stable=True)])
     ns = run_recipe(Recipe(model="course", unfreeze_last=1, head_epochs=1, epochs=1), tmp_path)
     assert ns["model"].head.out_features == 10
     trainable = {n for n, p in ns["model"].named_parameters() if p.requires_grad}

@@ -153,4 +153,5 @@ def test_a_checkpoint_saved_again_at_the_same_path_is_read_afresh(tmp_path):
 
 def test_save_refuses_metadata_the_loader_could_not_use(tmp_path):
     with pytest.raises(CheckpointError, match="has no 'source_classes'"):
-        checkpoint.save_checkpoint(widgets.load_course_model(), {"width": 32, "source_accuracy": 0.9}, tmp_path / "x.pt")
+        checkpoint.save_checkpoint(widgets.load_course_model(), {"width": 32, "source_accuracy": 0.9},
+                                   tmp_path / "x.pt")

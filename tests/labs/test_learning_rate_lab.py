@@ -21,7 +21,8 @@ from widgets.engine.training import Trainer, TrainingError
 from widgets.ui.lr_explorer import LRExplorer
 
 ROOT = Path(__file__).resolve().parents[2]
-CONTENT = yaml.safe_load((ROOT / "widgets" / "modes" / "content" / "lessons" / "04_learning_rate.yaml").read_text(encoding="utf-8"))
+CONTENT = yaml.safe_load(
+    (ROOT / "widgets" / "modes" / "content" / "lessons" / "04_learning_rate.yaml").read_text(encoding="utf-8"))
 RULE = "a tenth of the rate with the lowest smoothed loss"
 
 

@@ -21,7 +21,8 @@ from widgets.labs.metrics import PATIENCE, as_early_stopped, train_run
 
 ROOT = Path(__file__).resolve().parents[2]
 LESSON = ROOT / "course" / "06_reading_the_metrics.ipynb"
-CONTENT = yaml.safe_load((ROOT / "widgets" / "modes" / "content" / "lessons" / "06_reading_the_metrics.yaml").read_text(encoding="utf-8"))
+CONTENT = yaml.safe_load(
+    (ROOT / "widgets" / "modes" / "content" / "lessons" / "06_reading_the_metrics.yaml").read_text(encoding="utf-8"))
 
 
 def task(n_per_class, classes=4, seed=0):

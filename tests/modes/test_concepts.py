@@ -154,9 +154,9 @@ def test_precision_and_recall_on_the_labelled_answers(name):
 
 
 def test_precision_and_recall_on_the_fresh_answers():
-    """The fresh set (tests/modes/data/explain_fresh.yaml): 84 answers written blind after the last change to the phrases
-    and rules, by someone who never saw them. Measured once on 2026-12-01: precision 0.93, recall 0.95 (163 of 172
-    concepts found, 12 false). The goal is 0.9 for both; a change to the detector must not push it below."""
+    """The fresh set (tests/modes/data/explain_fresh.yaml): 84 answers written blind after the last change to the
+    phrases and rules, by someone who never saw them. Measured once on 2026-12-01: precision 0.93, recall 0.95 (163
+    of 172 concepts found, 12 false). The goal is 0.9 for both; a change to the detector must not push it below."""
     answers = yaml.safe_load((DATA / "explain_fresh.yaml").read_text())
     assert set(answers) == set(PROMPTS) and all(any(r["covers"] for r in rows) and any(not r["covers"] for r in rows)
                                                 for rows in answers.values())

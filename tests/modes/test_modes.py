@@ -239,7 +239,7 @@ def test_learning_modes_tabs(store, tmp_path, monkeypatch):
     tab = widgets.learning_modes(LESSON, store=store, tick=None)
     assert isinstance(tab, ipw.Tab)
     assert tab.titles == ("Diagnostic", "Recall cards", "Quiz", "Challenge", "Practice", "Explain", "Cheat sheet",
-                          "Progress")
+                          "Review", "Progress")
     sheet = tab.children[6]
     assert "requires_grad" in sheet.to_markdown()
     monkeypatch.chdir(tmp_path)
@@ -261,7 +261,8 @@ def test_content_dir_can_be_overridden(tmp_path, monkeypatch, store):
 def test_content_text_cannot_inject_markup():
     from widgets.modes.markup import md
 
-    html = md("Use `x<y>` **now**\n```python\nif a < b:\n    pass\n```\n<script>alert(1)</script> [x](javascript:alert(1))")
+    html = md("Use `x<y>` **now**\n```python\nif a < b:\n    pass\n```\n"
+              "<script>alert(1)</script> [x](javascript:alert(1))")
     assert "<script>" not in html and "&lt;script&gt;" in html and 'href="javascript' not in html
     assert "<code>x&lt;y&gt;</code>" in html and "<strong>now</strong>" in html and "if a &lt; b:\n    pass" in html
     assert md("one line") == "one line"  # a single paragraph sits inside a sentence

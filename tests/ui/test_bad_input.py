@@ -49,7 +49,8 @@ def shown(widget_html):
 
 ENTRY_POINTS = {
     "Trainer": lambda k, lr: Trainer(k[0], k[1], lr=lr),
-    "Trainer per block": lambda k, lr: Trainer(k[0], k[1], lr={"conv1": 1e-4, "conv2": 1e-4, "conv3": lr, "head": 1e-2}),
+    "Trainer per block": lambda k, lr: Trainer(k[0], k[1],
+                                               lr={"conv1": 1e-4, "conv2": 1e-4, "conv3": lr, "head": 1e-2}),
     "schedule_curve": lambda k, lr: schedule_curve("cosine", 10, lr),
     "sweep": lambda k, lr: sweep(k[0], k[1], lrs=[1e-3, lr], steps=2),
     "lr_range_test start": lambda k, lr: lr_range_test(k[0], k[1], start=lr),

@@ -128,8 +128,10 @@ def _data_lines(arch, recipe, weights_given):
         if recipe.augment:
             lines += [
                 "train_transform = transforms.Compose([",
-                "    transforms.RandomResizedCrop(preprocess.crop_size[0], scale=(0.7, 1.0)),  # a random part of the photo",
-                "    transforms.RandomHorizontalFlip(),  # a mirrored photo of a bee is still a bee (not so for text or digits)",
+                "    transforms.RandomResizedCrop(preprocess.crop_size[0], scale=(0.7, 1.0)),"
+                "  # a random part of the photo",
+                "    transforms.RandomHorizontalFlip(),"
+                "  # a mirrored photo of a bee is still a bee (not so for text or digits)",
                 "    transforms.ToTensor(),",
                 "    normalize,",
                 "])",
@@ -191,9 +193,11 @@ def recipe_code(recipe, *, weights="DEFAULT"):
     ]
     if trained:
         lines.append(f"EPOCHS = {recipe.epochs}  # stage two: the last block(s) and the head")
-    lines.append(f"PATIENCE = {recipe.patience}  # stop a stage after this many epochs without a better validation accuracy")
+    lines.append(f"PATIENCE = {recipe.patience}"
+                 "  # stop a stage after this many epochs without a better validation accuracy")
     if arch.weights:
-        lines.append(f"WEIGHTS = models.{arch.weights}.{weights or 'DEFAULT'}  # ImageNet weights, and how their images were prepared")
+        lines.append(f"WEIGHTS = models.{arch.weights}.{weights or 'DEFAULT'}"
+                     "  # ImageNet weights, and how their images were prepared")
     lines += [""] + _data_lines(arch, recipe, weights is not None)
     model_weights = "WEIGHTS" if weights is not None else "None"
     build = arch.build.format(weights=model_weights)

@@ -38,7 +38,8 @@ def _number(value):
 
 
 def rate(value, what="learning rate"):
-    """A learning rate: a finite number above 0 and at most :data:`MAX_RATE`. Numeric text such as ``"1e-3"`` is fine."""
+    """A learning rate: a finite number above 0 and at most :data:`MAX_RATE`. Numeric text such as ``"1e-3"``
+    is fine."""
     number = _number(value.strip() if isinstance(value, str) else value)
     if number is None or not math.isfinite(number) or not 0 < number <= MAX_RATE:
         raise SettingError(
@@ -72,7 +73,8 @@ def rates(values, most=10):
 
 def whole(value, what, minimum=1, maximum=None):
     """A whole number between ``minimum`` and ``maximum``; ``2.0`` is fine, ``2.5``, ``"10"`` and ``True`` are not."""
-    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) and value == int(value)
+    ok = (isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+          and value == int(value))
     if ok and minimum <= value and (maximum is None or value <= maximum):
         return int(value)
     span = f"of at least {minimum}" if maximum is None else f"between {minimum} and {maximum}"

@@ -246,7 +246,8 @@ class TrainingState:
             found.append("requires_grad flags")
         if any(m.training != mode for m, mode in self.modes):
             found.append("train/eval modes")
-        if any((p.grad is None) != (g is None) or (g is not None and not torch.equal(p.grad, g)) for p, g in self.grads):
+        if any((p.grad is None) != (g is None) or (g is not None and not torch.equal(p.grad, g))
+               for p, g in self.grads):
             found.append(".grad")
         return found
 

@@ -58,6 +58,12 @@ def _warmup(options, steps):
     return checks.whole(options["warmup_steps"] or max(1, steps // 10), "warmup_steps")
 
 
+def _warmup_factor(options, steps):
+    """The warmup's multiplier of the rate at each step (its length checked once, when the schedule is made)."""
+    w = _warmup(options, steps)
+    return lambda step: min(1.0, 0.1 + 0.9 * step / w)
+
+
 def _gamma(options):
     return checks.fraction(options["gamma"], "gamma")
 
@@ -150,9 +156,10 @@ SCHEDULES = {
             "warmup", "RISES first: grow linearly from a tenth of the rate over warmup_steps, then hold it",
             {"warmup_steps": None},
             make=lambda optimizer, steps, o: sched.LambdaLR(
-                optimizer, lambda step, w=_warmup(o, steps): min(1.0, 0.1 + 0.9 * step / w)),
+                optimizer, _warmup_factor(o, steps)),
             torch_line=lambda o, steps: (f"torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: "
-                                         f"min(1.0, 0.1 + 0.9 * step / {o['warmup_steps'] or f'max(1, {steps} // 10)'}))"),
+                                         f"min(1.0, 0.1 + 0.9 * step / "
+                                         f"{o['warmup_steps'] or f'max(1, {steps} // 10)'}))"),
         ),
         Schedule(
             "plateau", "WATCHES the validation loss: multiply the rate by factor once the loss has not improved for "
@@ -161,7 +168,8 @@ SCHEDULES = {
             # an absolute threshold, as Keras' min_delta: the same decisions in both libraries
             make=lambda optimizer, steps, o: sched.ReduceLROnPlateau(
                 optimizer, factor=_factor(o), patience=_patience(o), threshold=1e-4, threshold_mode="abs"),
-            torch_line=lambda o, steps: (f"torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, factor={_factor(o):g}, "
+            torch_line=lambda o, steps: (f"torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, "
+                                         f"factor={_factor(o):g}, "
                                          f"patience={_patience(o)}, threshold=1e-4, threshold_mode='abs')"),
             # Keras lowers the rate after `patience` bad evaluations, PyTorch after more than `patience`: hence + 1
             keras_callback=lambda o: (f"keras.callbacks.ReduceLROnPlateau(\n    monitor='val_loss', "

@@ -147,7 +147,8 @@ class Trainer:
 
     def build_optimizer(self):
         """One parameter group per trainable block, each with its own rate (``group["block"]`` names it)."""
-        groups = [{"params": params, "lr": self.rate_for(name), "block": name} for name, params in block_parameters(self.model)]
+        groups = [{"params": params, "lr": self.rate_for(name), "block": name}
+                  for name, params in block_parameters(self.model)]
         if not groups:
             raise TrainingError(
                 "nothing to train: every parameter is frozen (requires_grad=False). Unfreeze at least the head.")
@@ -280,7 +281,8 @@ class Trainer:
         x_val = self.features.get("val", self.val[0], k) if self.val is not None else None
         if k:
             history.cache_seconds, history.cached_blocks = time.perf_counter() - started, k
-            history.notes.append(f"{', '.join(self.block_names()[:k])} frozen: their output was computed once and cached")
+            history.notes.append(f"{', '.join(self.block_names()[:k])} frozen: "
+                                 "their output was computed once and cached")
         trainable = self.model[k:] if k else self.model
         y_train = self.y.to(self.device)
         self.inputs = (k, x_train, x_val) if eval_every else None

@@ -24,7 +24,8 @@ REQUIRED_META = {"source_classes": list, "width": int, "source_accuracy": float}
 
 
 class CheckpointError(ValueError):
-    """A checkpoint file that is missing, damaged, unsafe, foreign or does not fit. The message says which, and the fix."""
+    """A checkpoint file that is missing, damaged, unsafe, foreign or does not fit. The message says which, and
+    the fix."""
 
 
 def _recreate(path):
@@ -147,7 +148,8 @@ def course_model_info(path=None):
     state_dict, meta = _read(path)
     info = dict(meta)
     info["version"] = VERSION
-    info["parameters"] = sum(t.numel() for name, t in state_dict.items() if "running" not in name and "num_batches" not in name)
+    info["parameters"] = sum(t.numel() for name, t in state_dict.items()
+                             if "running" not in name and "num_batches" not in name)
     info["checkpoint_bytes"] = os.path.getsize(path or SHIPPED_CHECKPOINT)
     info["description"] = (
         f"course model pre-trained on {len(meta['source_classes'])} letters "

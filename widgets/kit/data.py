@@ -65,7 +65,8 @@ def _smooth_background(rng, colour, size):
     elif kind == 2:
         coarse = rng.normal(0, 30, (4, 4, 3)).astype(np.float32)
         noise = np.stack(
-            [np.asarray(Image.fromarray(coarse[..., c], mode="F").resize((size, size), Image.BICUBIC)) for c in range(3)],
+            [np.asarray(Image.fromarray(coarse[..., c], mode="F").resize((size, size), Image.BICUBIC))
+             for c in range(3)],
             -1,
         )
         pixels = colour[None, None] + noise
@@ -113,7 +114,7 @@ def _add_noise(rng, pixels):
 
 
 # ------------------------------------------------------------------------------------------ source task
-@functools.lru_cache(maxsize=None)
+@functools.lru_cache(maxsize=16)
 def _font(size):
     return ImageFont.load_default(size=size)  # Pillow >= 10.1 embeds a scalable font: no font files needed
 
@@ -226,7 +227,7 @@ def digits_m():
     return ImageSet(images, labels, DIGITS, "Digits-M")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.lru_cache(maxsize=16)
 def _pool_and_test_indices(classes):
     """A fixed stratified split: half of each class is the test set, the other half the labelled pool."""
     _, labels = load_digit_strokes()

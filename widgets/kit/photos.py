@@ -37,7 +37,7 @@ class PhotoTask:
 
 
 def default_root():
-    """Where downloaded photos live: ``$FTLAB_DATA`` or ``~/.cache/fine-tuning-lab``."""
+    """Where downloaded photos live: ``$FTLAB_DATA`` or ``~/.fine-tuning-lab/cache``."""
     return kept.folder()
 
 

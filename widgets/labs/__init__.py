@@ -10,6 +10,10 @@ claim that reads the same runs as another costs nothing more.
 import statistics
 from dataclasses import dataclass, field
 
+#: how many runs each lab keeps in memory (per cached function): every run a lesson's claims read, on the design
+#: and the evaluation seeds, with room to spare; bounded, so a long session's memory never grows without end
+RUNS_KEPT = 512
+
 
 @dataclass
 class Evidence:

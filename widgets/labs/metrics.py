@@ -25,7 +25,7 @@ from ..engine.hooks import StopOnRequest, early_stopping_point
 from ..engine.training import Trainer
 from ..kit.course import course_model, validation_task
 from ..kit.model import BACKBONE_BLOCKS
-from . import evidence, mean, pct, spread
+from . import RUNS_KEPT, evidence, mean, pct, spread
 from .once import keep_for_the_session
 
 #: AdamW's weight decay in the remedy: each step shrinks every weight by lr x WEIGHT_DECAY
@@ -95,7 +95,7 @@ def run(seed, remedy=None, n_per_class=IMAGES_PER_DIGIT):
     return _run(seed, remedy, n_per_class)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.lru_cache(maxsize=RUNS_KEPT)
 def _run(seed, remedy, n_per_class):
     curve = seed == 0 or (remedy is None and n_per_class == IMAGES_PER_DIGIT)
     return train_run(n_per_class, STEPS, RATE, seed, freeze_backbone=remedy == "freeze", augment=remedy == "augment",
@@ -210,7 +210,8 @@ def more_data(seeds=SEEDS):
                                  _final(seeds, "val_acc", n_per_class=MORE_IMAGES))]
     holds = all(g > b for g, b in zip(gain, best_remedy)) and mean(gain) > 0.08
     summary = (f"{MORE_IMAGES} images per digit: validation {_points(gain)} (best remedy per seed "
-               f"{_points(best_remedy)}); gap {100 * mean(gap):.1f} ± {100 * spread(gap):.1f} points ({len(seeds)} seeds)")
+               f"{_points(best_remedy)}); gap {100 * mean(gap):.1f} ± {100 * spread(gap):.1f} points "
+               f"({len(seeds)} seeds)")
     return evidence(holds, seeds, summary, gain=gain, best_remedy=best_remedy, gap=gap)
 
 

@@ -18,7 +18,7 @@ from ..kit.checkpoint import load_course_model
 from ..kit.measure import counts, file_size, multiply_adds, release_memory, timings
 from ..kit.model import BACKBONE_BLOCKS, CourseCNN, truncate
 from ..kit.zoo import build_architecture
-from . import evidence, pct, transfer
+from . import RUNS_KEPT, evidence, pct, transfer
 from .once import keep_for_the_session
 
 SEEDS = (0, 1, 2)
@@ -33,7 +33,7 @@ PROBE_STEPS = 150
 PROBE_LR = 3e-3
 
 
-@functools.lru_cache(maxsize=None)
+@functools.lru_cache(maxsize=RUNS_KEPT)
 def saved(name, seeds):
     """``[(parameters, file size in bytes)]`` of ``name``, one per seed: the model is built with torchvision's
     random init from the first seed, then every weight and buffer is drawn again from each further seed (a
@@ -164,10 +164,11 @@ def timings_vary(seeds=SEEDS, repeats=5):
             slowest_over_fastest.append(max(times) / min(times))
     summary = (f"one course-model pass, {repeats} repeats, {len(seeds)} rounds: the slowest repeat took "
                f"{min(slowest_over_fastest):.2f} to {max(slowest_over_fastest):.2f} times the fastest")
-    return evidence(all(r > 1.0 for r in slowest_over_fastest), seeds, summary, slowest_over_fastest=slowest_over_fastest)
+    return evidence(all(r > 1.0 for r in slowest_over_fastest), seeds, summary,
+                    slowest_over_fastest=slowest_over_fastest)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.lru_cache(maxsize=RUNS_KEPT)
 def _probe(cut, seed, n_per_class=N_IMAGES // 10, steps=PROBE_STEPS):
     """Test accuracy of a new head on the frozen course model (``cut``: only its first two blocks)."""
     train, test = data.target_task(n_per_class=n_per_class, seed=seed)

@@ -6,7 +6,8 @@ shows it, and the browser tests run that lesson again in JupyterLab. The test se
 arguments writes its result, and the others (lesson kernels included: they inherit the variable) read it back.
 The claims are still checked on those numbers, and every lesson still calls the same function, with the same
 arguments. Unit tests, which may replace what an experiment calls, compute on their own: the root conftest.py
-unsets the variable around every test that is not a claims test. Without the variable (a learner's kernel, the benchmarks) nothing changes: every call computes.
+unsets the variable around every test that is not a claims test. Without the variable (a learner's kernel, the
+benchmarks) nothing changes: every call computes.
 
 Only calls whose arguments are plain values (numbers, text, tuples and lists of them) are kept: an object's
 text says nothing reliable about its contents, so such calls always compute.
@@ -17,8 +18,9 @@ import hashlib
 import inspect
 import os
 import pickle
-import tempfile
 from pathlib import Path
+
+from ..files import atomic_write
 
 PLAIN = (int, float, str, bool, type(None))
 
@@ -48,11 +50,7 @@ def _kept(function):
             pass
         result = function(*args, **kwargs)
         try:
-            data = pickle.dumps(result)
-            folder.mkdir(parents=True, exist_ok=True)
-            with tempfile.NamedTemporaryFile(dir=folder, suffix=".partial", delete=False) as out:
-                out.write(data)
-            os.replace(out.name, path)  # whole, or not at all: a reader never sees half a result
+            atomic_write(path, pickle.dumps(result))  # whole, or not at all: a reader never sees half a result
         except (OSError, pickle.PicklingError, TypeError, AttributeError):
             pass
         return result

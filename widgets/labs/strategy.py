@@ -21,7 +21,7 @@ from ..engine.training import Trainer
 from ..kit import data
 from ..kit.course import course_model, forgetting_meter
 from ..kit.model import BACKBONE_BLOCKS, CourseCNN
-from . import evidence, mean, pct, spread
+from . import RUNS_KEPT, evidence, mean, pct, spread
 from .once import keep_for_the_session
 
 #: a learning rate per block, lower for earlier blocks (lesson 03's discriminative rates)
@@ -63,7 +63,7 @@ def filter_smoothness(seeds=(0, 1, 2)):
 # --- which depth separates digits: a linear probe, and its control ---------------------------------------------
 
 
-@functools.lru_cache(maxsize=None)
+@functools.lru_cache(maxsize=64)  # feature tensors
 def _pooled_features(start, seed, split):
     """``{block: features}`` of the ``split`` images after each conv block, averaged over a 2 x 2 grid."""
     model = course_model() if start == "pre-trained" else random_model(seed)
@@ -75,7 +75,7 @@ def _pooled_features(start, seed, split):
     return found
 
 
-@functools.lru_cache(maxsize=None)
+@functools.lru_cache(maxsize=RUNS_KEPT)
 def probe(start, seed):
     """``{block: test accuracy}`` of a logistic regression fitted on the 100 training images' features there."""
     train, test = data.target_task(n_per_class=10, seed=seed)
@@ -139,7 +139,7 @@ def _conv3_gradient(model, seed):
     return gradient.norm().item()
 
 
-@functools.lru_cache(maxsize=None)
+@functools.lru_cache(maxsize=RUNS_KEPT)
 def gradual(seed, eval_every=STAGE_STEPS):
     """Gradual unfreezing, one stage of ``STAGE_STEPS`` per block in ``STAGES``: the head, then conv3, then conv2
     (conv1 stays frozen). Its first two stages ARE the two-stage recipe. At the end of each stage: ``accuracy``
@@ -164,7 +164,7 @@ def gradual(seed, eval_every=STAGE_STEPS):
     return found
 
 
-@functools.lru_cache(maxsize=None)
+@functools.lru_cache(maxsize=RUNS_KEPT)
 def at_once(seed, lr="rates"):
     """conv3 and the head trained together from the first step for two stages' worth of steps, conv1 and conv2
     frozen as in stage two: at the discriminative ``RATES`` (``"rates"``), or at one ``lr`` for both."""
@@ -271,7 +271,7 @@ def stage_drift(seeds=(0, 1, 2)):
     1e-4) ends above conv2 (60 steps at 5e-5), on every seed: what the schedule of stages decides by construction."""
     final = [gradual(seed)["drift"][-1] for seed in seeds]
     holds = all(d["conv1"] == 0.0 and d["conv3"] > d["conv2"] > 0 for d in final)
-    blocks = ("conv1", "conv2", "conv3")
+    blocks = BACKBONE_BLOCKS
     summary = "final drift: " + ", ".join(f"{b} {mean([d[b] for d in final]):.4f}" for b in blocks) + \
         f" ({len(seeds)} seeds)"
     return evidence(holds, seeds, summary, **{b: [d[b] for d in final] for b in blocks})

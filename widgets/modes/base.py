@@ -1,11 +1,12 @@
 """What every learning-mode view shares: its lesson, the progress store, saving answers (only when there is
-a lesson to save them to), a live status line, a hint box, and buttons that stay readable."""
+a lesson to save them to) and scheduling their spaced review, a live status line, a hint box, and buttons that
+stay readable (the four grade buttons among them)."""
 
 import ipywidgets as ipw
 
 from ..accessible import LiveHTML
 from .markup import md, note
-from .progress.spaced import Leitner
+from .progress.spaced import GRADES, ReviewSchedule, choice_rating
 from .progress.store import default_store
 
 # Button colours with a contrast ratio of at least 4.5 against white text (ipywidgets' own styles fall short).
@@ -16,6 +17,20 @@ def button(description, primary=False, width=None):
     """A button; ``primary`` marks the main action of a view."""
     layout = ipw.Layout(width=width or "auto", min_width="80px")
     return ipw.Button(description=description, layout=layout, style=PRIMARY if primary else {})
+
+
+# What each grade means, said on its button's tooltip: the learner's own judgment of how the recall went.
+GRADE_MEANINGS = {"Again": "I did not know it", "Hard": "I knew it, with effort", "Good": "I knew it",
+                  "Easy": "I knew it at once"}
+
+
+def grade_buttons():
+    """The four grade buttons, Again to Easy, each saying what it means."""
+    buttons = {}
+    for rating in GRADES:
+        buttons[rating] = button(rating.name)
+        buttons[rating].tooltip = f"{rating.name}: {GRADE_MEANINGS[rating.name]}"
+    return buttons
 
 
 class HintBox(ipw.VBox):
@@ -61,10 +76,17 @@ class ModeView(ipw.VBox):
         if self.saving:
             self.store.record(self.lesson_id, self.section, item_id, value)
 
-    def missed(self, item_id):
-        """Bring this item back later (spaced review): the learner got it wrong."""
+    def graded(self, item_id, rating):
+        """Put this item on the spaced-review schedule, or move it: ``rating`` is Again, Hard, Good or Easy."""
         if self.saving:
-            Leitner(self.store).missed(self.lesson_id, self.section, item_id)
+            ReviewSchedule(self.store).grade(self.lesson_id, self.section, item_id, rating)
+
+    def answered(self, item_id, right):
+        """A multiple-choice answer goes on the spaced-review schedule: right as Good, wrong as Again."""
+        self.graded(item_id, choice_rating(right))
+
+    def missed(self, item_id):
+        self.answered(item_id, False)
 
     def tell(self, html, kind="info"):
         self.status.value = note(html, kind) if html else ""

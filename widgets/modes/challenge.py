@@ -150,8 +150,7 @@ class Challenge(ModeView):
         self._saved.add(i)
         state = self.set.states[i]
         self.save(self.set.problems[i]["id"], state.record())
-        if state.status == "failed":
-            self.missed(self.set.problems[i]["id"])
+        self.answered(self.set.problems[i]["id"], state.status == "solved")  # both come back in the spaced review
         if self.set.badge and self.saving:
             self.store.set_badge(self.lesson_id)
 
@@ -161,7 +160,8 @@ class Challenge(ModeView):
         heading = f"Problem {self.index + 1} of {len(self.set.problems)}"
         self.question.show(p, heading, category=p["category"], hidden=state.status == "new")
         if state.status == "new":
-            self.question.prompt.value += "<div><i>Press <b>Start</b>: the question appears and its clock starts.</i></div>"
+            self.question.prompt.value += ("<div><i>Press <b>Start</b>: the question appears "
+                                           "and its clock starts.</i></div>")
         if state.tries:
             self.question.value = state.tries[-1]
         self.feedback.value = ""
@@ -170,7 +170,8 @@ class Challenge(ModeView):
         else:
             self.hints.clear()
         if state.finished:
-            self.feedback.value = note(md(self.set.final_message(self.index)), "good" if state.status == "solved" else "bad")
+            self.feedback.value = note(md(self.set.final_message(self.index)),
+                                       "good" if state.status == "solved" else "bad")
         self.refresh()
 
     def refresh(self):
@@ -197,7 +198,8 @@ class Challenge(ModeView):
             f"&middot; pauses left: <b>{self.set.pauses_left}</b>"
         )
         self.start_button.disabled = state.status != "new"
-        self.pause_button.disabled = not (state.status == "paused" or (state.status == "running" and self.set.pauses_left))
+        self.pause_button.disabled = not (state.status == "paused"
+                                          or (state.status == "running" and self.set.pauses_left))
         self.pause_button.description = "Resume" if state.status == "paused" else "Pause"
         self.submit_button.disabled = state.status != "running"
         self.hint_button.disabled = state.status not in ("running", "paused") or state.hint_shown

@@ -1,4 +1,5 @@
-"""Progress views: one lesson's bar (the Progress tab) and the course dashboard, with export and import."""
+"""Progress views: one lesson's bar and what is due for review (the Progress tab), and the course dashboard with
+the spaced review, export and import."""
 
 import html
 from dataclasses import dataclass
@@ -9,9 +10,9 @@ import ipywidgets as ipw
 from .base import button
 from .content import COURSE_BADGE, ContentError, available_lessons, load_lesson_content
 from .markup import note
-from .progress.spaced import Leitner
+from .progress.spaced import ReviewSchedule
 from .progress.store import default_store
-from .review import SpacedReview
+from .review import ReviewPanel, due_line
 
 
 @dataclass
@@ -92,7 +93,8 @@ def _bar(fraction, width=220):
     pct = round(100 * fraction)
     return (
         f"<div style='display:inline-block;width:{width}px;height:10px;background:#e8eaed;border-radius:5px;"
-        f"vertical-align:middle'><div style='width:{pct}%;height:10px;background:#1a73e8;border-radius:5px'></div></div>"
+        f"vertical-align:middle'><div style='width:{pct}%;height:10px;background:#1a73e8;border-radius:5px'>"
+        "</div></div>"
         f" <b>{pct}%</b>"
     )
 
@@ -151,10 +153,11 @@ class Progress(ipw.VBox):
         self.content = content if content is not None else load_lesson_content(lesson_id)
         self.lesson_html = ipw.HTML()
         self.course_html = ipw.HTML()
+        self.due_html = ipw.HTML()  # what the spaced review holds for today, from every lesson and from this one
         self.message = ipw.HTML()
         self.transfer = _TransferBox(self.store, self.refresh)
         self.store.observe(self.refresh)
-        super().__init__([self.message, self.lesson_html, self.course_html, self.transfer])
+        super().__init__([self.message, self.lesson_html, self.course_html, self.due_html, self.transfer])
         self.refresh()
 
     @property
@@ -168,9 +171,12 @@ class Progress(ipw.VBox):
         everything = course_summaries(self.store)
         done, total = sum(x.done for x in everything), sum(x.total for x in everything)
         badges = sum(x.badge for x in everything)
+        schedule = ReviewSchedule(self.store)
+        self.due_html.value = due_line(schedule, schedule.due(), self.lesson_id)
         self.course_html.value = (
             f"<b>Whole course</b> {_bar(done / total if total else 0)} &middot; badges {badges} / {len(everything)}"
-            + (f" &middot; &#127891; <b>{html.escape(COURSE_BADGE)}</b>" if everything and badges == len(everything) else "")
+            + (f" &middot; &#127891; <b>{html.escape(COURSE_BADGE)}</b>"
+               if everything and badges == len(everything) else "")
         )
 
 
@@ -189,43 +195,22 @@ class ProgressDashboard(ipw.VBox):
         self.lesson_ids = lesson_ids
         self.table = ipw.HTML()
         self.message = ipw.HTML()
-        self.due_html = ipw.HTML()
-        self.review_button = button("Start today's review", primary=True)
-        self.review_button.on_click(lambda _: self.start_review())
-        self.review_box = ipw.VBox()
         self.refresh_button = button("Refresh")
         self.refresh_button.on_click(lambda _: self.refresh(reload=True))
+        self.review = ReviewPanel(self.store, extra_buttons=(self.refresh_button,))
+        self.due_html, self.review_button, self.review_box = (
+            self.review.due_html, self.review.review_button, self.review.review_box)
         self.transfer = _TransferBox(self.store, self.refresh)
         self.store.observe(self.refresh)
-        super().__init__([self.message, self.table, self.due_html, ipw.HBox([self.review_button, self.refresh_button]),
-                          self.review_box, self.transfer])
+        super().__init__([self.message, self.table, self.review, self.transfer])
         self.refresh()
 
     def due(self):
         """What is due for review today, across lessons."""
-        return Leitner(self.store).due()
+        return self.review.due()
 
     def start_review(self):
-        review = SpacedReview(self.store, on_change=self._recount)
-        self.review_box.children = [review]
-        if review.queue and review.queue[0][0].kind != "cards":
-            review.question.focus()
-        else:
-            (review.reveal_button if review.queue else review.header).focus()
-        return review
-
-    def _recount(self):
-        due = self.due()
-        per_lesson = {}
-        for item in due:
-            per_lesson[item.lesson_id] = per_lesson.get(item.lesson_id, 0) + 1
-        if due:
-            listed = ", ".join(f"{html.escape(lid[:2])}: {n}" for lid, n in sorted(per_lesson.items()))
-            self.due_html.value = f"<b>Due today for review: {len(due)}</b> ({listed})"
-        else:
-            later = Leitner(self.store).next_date()
-            self.due_html.value = "<b>Due today for review: 0</b>" + (f" &middot; next on {later.isoformat()}" if later else "")
-        self.review_button.disabled = not due
+        return self.review.start_review()
 
     @property
     def summaries(self):
@@ -245,8 +230,9 @@ class ProgressDashboard(ipw.VBox):
         summaries = self.summaries
         done, total = sum(s.done for s in summaries), sum(s.total for s in summaries)
         badges = sum(s.badge for s in summaries)
-        course_badge = f" &middot; &#127891; <b>{html.escape(COURSE_BADGE)}</b>" if summaries and badges == len(summaries) else ""
-        self._recount()
+        course_badge = (f" &middot; &#127891; <b>{html.escape(COURSE_BADGE)}</b>"
+                        if summaries and badges == len(summaries) else "")
+        self.review.recount()
         self.table.value = (
             f"<b>Course progress</b> {_bar(done / total if total else 0)} &middot; badges {badges} / {len(summaries)}"
             + course_badge

@@ -26,7 +26,8 @@ def highlight(text, concepts):
         out.append(html.escape(text[position:match.start]))
         n = match.concept
         out.append(f"<mark style='background:{MARKS[n % len(MARKS)]};color:#202124;border-radius:3px;padding:0 2px'"
-                   f" title='{html.escape(concepts[n]['concept'], quote=True)}'>{html.escape(text[match.start:match.end])}"
+                   f" title='{html.escape(concepts[n]['concept'], quote=True)}'>"
+                   f"{html.escape(text[match.start:match.end])}"
                    f"<sup>{n + 1}</sup></mark>")
         position = match.end
     out.append(html.escape(text[position:]))

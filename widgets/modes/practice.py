@@ -144,7 +144,8 @@ class Practice(ModeView):
         p = self.current
         shown = p.steps[: p.steps_shown]
         html = "".join(f"<li>{md(s)}</li>" for s in shown)
-        out = f"<b>Solution</b> ({p.steps_shown} / {len(p.steps)} steps)<ol style='margin:2px 0'>{html}</ol>" if shown else ""
+        out = (f"<b>Solution</b> ({p.steps_shown} / {len(p.steps)} steps)<ol style='margin:2px 0'>{html}</ol>"
+               if shown else "")
         if p.final_answer is not None and p.all_steps_shown:
             out += note(f"<b>Final answer:</b> {md(p.final_answer)}", "good")
         self.steps.value = out

@@ -57,7 +57,7 @@ class QuizSession:
 def review_html(session):
     """The end-of-quiz review: each question, the learner's answer, the right one and why."""
     rows = []
-    for n, (item, feedback) in enumerate(session.review(), start=1):
+    for item, feedback in session.review():
         right = next(o for o in item["options"] if o.get("correct") is True)
         if feedback is None:
             mine, mark = "<i>not answered</i>", "&#8212;"
@@ -112,8 +112,7 @@ class Quiz(ModeView):
         item = self.session.current
         feedback = self.session.answer(self.question.value)
         self.save(item["id"], {"chosen": feedback.chosen, "correct": feedback.correct})
-        if not feedback.correct:
-            self.missed(item["id"])
+        self.answered(item["id"], feedback.correct)  # right or wrong, it comes back in the spaced review
         self.feedback.value = feedback.html()
         self._update()
         self.next_button.focus()  # Check is now disabled: keep the focus on the next thing to do

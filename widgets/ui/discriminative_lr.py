@@ -11,18 +11,12 @@ import ipywidgets as ipw
 from ..engine import checks
 from ..engine.training import Trainer
 from ..figures import training as figs
+from ..labs import learning_rate as lab
 from .inputs import code_view, rate_box
 from .lr_explorer import WRAP
 from .messages import ERROR, message_html, shown_in
 from .runner import BackgroundRunner
 from .training_runs import Runs, copy_with, course_defaults, train_in_turn
-
-DEFAULT_RATES = {"conv1": 1e-4, "conv2": 3e-4, "conv3": 1e-3, "head": 1e-2}
-
-
-def reversed_rates(rates):
-    """The same rates given to the blocks in reverse order: the head gets conv1's rate, conv1 the head's."""
-    return dict(zip(rates, reversed(list(rates.values()))))
 
 
 class DiscriminativeLR(Runs, ipw.VBox):
@@ -31,8 +25,9 @@ class DiscriminativeLR(Runs, ipw.VBox):
 
     display_name = "DiscriminativeLR"
 
-    def __init__(self, model=None, train=None, val=None, source=None, rates=None, uniform=3e-3, steps=40, seed=0):
-        rates = dict(rates if rates is not None else DEFAULT_RATES)
+    def __init__(self, model=None, train=None, val=None, source=None, rates=None, uniform=lab.UNIFORM,
+                 steps=lab.STEPS, seed=0):
+        rates = dict(rates if rates is not None else lab.DISCRIMINATIVE)
         for name, lr in rates.items():
             checks.rate(lr, f"rate for {name}")
         uniform, steps = checks.rate(uniform, "uniform rate"), checks.steps(steps)
@@ -69,7 +64,8 @@ class DiscriminativeLR(Runs, ipw.VBox):
         self.message.value = ""
         figs.update_rates(self.rates_fig, rates, uniform=uniform)
         groups = ",\n".join(f'    {{"params": model.{n}.parameters(), "lr": {lr:.0e}}}' for n, lr in rates.items())
-        self.code.value = code_view(f"optimizer = torch.optim.Adam([\n{groups},\n])\n# or: Trainer(model, train, lr={{...}})")
+        self.code.value = code_view(f"optimizer = torch.optim.Adam([\n{groups},\n])\n"
+                                    "# or: Trainer(model, train, lr={...})")
 
     def _clear(self):
         self.result = None
@@ -80,7 +76,7 @@ class DiscriminativeLR(Runs, ipw.VBox):
         start = copy_with(self.model, self, ())
         self.source_before = self.source.accuracy(start) if self.source is not None else None
         return train_in_turn(
-            {"discriminative": rates, "uniform": uniform, "reversed": reversed_rates(rates)},
+            lab.compared_rates(rates, uniform),
             lambda lr: Trainer(copy_with(self.model, self, ()), self.train, self.val, lr=lr, source=self.source,
                                seed=self.seed),
             steps, progress, stop, say_which=True)

@@ -183,7 +183,8 @@ class FreezeExplorer(ipw.VBox):
         self._sizes = [sum(p.numel() for p in ps) for _, ps in self._blocks]
         self.toggles = {}
         for name, _ in self._blocks:
-            toggle = PressedToggle(description=name, layout=ipw.Layout(width="auto"))  # aria-pressed: state by more than colour
+            # aria-pressed: state by more than colour
+            toggle = PressedToggle(description=name, layout=ipw.Layout(width="auto"))
             toggle.observe(self._on_toggle, names="value")
             self.toggles[name] = toggle
         self.toggle_box.children = tuple(self.toggles.values())

@@ -11,9 +11,9 @@ and the words say what it did to the model THERE, before its weights were put ba
 import ipywidgets as ipw
 
 from ..engine import checks
-from ..engine.sweep import sweep
 from ..figures import training as figs
 from ..kit.course import PRESETS
+from ..labs import learning_rate as lab
 from .inputs import rate_box
 from .messages import ERROR, message_html, shown_in
 from .runner import BackgroundRunner
@@ -29,8 +29,8 @@ class LRExplorer(Runs, ipw.VBox):
 
     display_name = "LRExplorer"
 
-    def __init__(self, model=None, train=None, val=None, source=None, lrs=(1e-4, 1e-3, 3e-3, 1e-2),
-                 preset="all layers", steps=40, augment=False, seed=0):
+    def __init__(self, model=None, train=None, val=None, source=None, lrs=lab.RATES, preset="all layers",
+                 steps=lab.STEPS, augment=False, seed=0):
         lrs = checks.rates(lrs)
         checks.choice(preset, "preset", list(PRESETS))
         steps = checks.steps(steps)
@@ -97,8 +97,8 @@ class LRExplorer(Runs, ipw.VBox):
             if due():
                 figs.update_loss_curves(self.loss_fig, lrs[: i + 1], [partial[j] for j in range(i + 1)])
 
-        return sweep(base, self.train, self.val, lrs, steps, source=self.source, seed=self.seed,
-                     augment=self.augment and frozen != PRESETS["head only"], callback=live, stop=stop)
+        return lab.sweep_rates(base, self.train, self.val, lrs, steps, source=self.source, seed=self.seed,
+                               augment=self.augment and frozen != PRESETS["head only"], callback=live, stop=stop)
 
     def _show(self, result):
         self.result = result

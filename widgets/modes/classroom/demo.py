@@ -58,7 +58,8 @@ def _lesson_record(rng, content, skill):
         timed_out = not solved and rng.random() < 0.3
         seconds = 120.0 if timed_out else round(rng.uniform(20, 110), 1)
         record["challenges"][item["id"]] = {
-            "status": "solved" if solved else "failed", "reason": "" if solved else ("timed out" if timed_out else "attempts"),
+            "status": "solved" if solved else "failed",
+            "reason": "" if solved else ("timed out" if timed_out else "attempts"),
             "attempts_used": len(tries), "seconds": seconds, "hint": rng.random() < 0.3, "chosen": tries,
         }
         solved_all &= solved

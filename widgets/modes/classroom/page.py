@@ -40,7 +40,8 @@ def _bar(share):
 
 def _wrong(item):
     top = item.top_wrong
-    return f"{_e(_short(top[0], 60))} <span class='muted'>({top[1]})</span>" if top else "<span class='muted'>none</span>"
+    return (f"{_e(_short(top[0], 60))} <span class='muted'>({top[1]})</span>" if top
+            else "<span class='muted'>none</span>")
 
 
 def _reteach(summary):
@@ -93,7 +94,8 @@ def _challenges(lesson):
         for i in items
     )
     return ("<table><thead><tr><th scope='col'>problem</th><th scope='col'>tried</th><th scope='col'>solved</th>"
-            "<th scope='col'>median time</th><th scope='col'>timed out</th><th scope='col'>most chosen wrong answer</th>"
+            "<th scope='col'>median time</th><th scope='col'>timed out</th>"
+            "<th scope='col'>most chosen wrong answer</th>"
             f"</tr></thead><tbody>{rows}</tbody></table>")
 
 
@@ -122,7 +124,8 @@ def report_body(summary):
         for s in summary.lessons if s.started
     )
     return (
-        f"<h1>Class report</h1><p class='muted'>{len(summary.learners)} learner(s) from <code>{_e(summary.folder)}</code>"
+        f"<h1>Class report</h1><p class='muted'>{len(summary.learners)} learner(s) from "
+        f"<code>{_e(summary.folder)}</code>"
         f"; {len(summary.skipped)} file(s) skipped. Nothing in this page came from or goes to the network.</p>"
         f"<h2>Worth reteaching</h2><p>The questions the class got wrong most (at least {MIN_ANSWERS} answers), "
         f"and the wrong answer most learners chose.</p>{_reteach(summary)}"

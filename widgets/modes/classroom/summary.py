@@ -156,7 +156,8 @@ def summarize_class(folder):
                              "answers": 0, "covered": Counter()} for p in content["explain"]}
         for learner in learners:
             record = learner.lessons.get(lesson_id)
-            if not record or not any(record.get(s) for s in ("cards", "quiz", "challenges", "practice", "explain", "diagnostic")):
+            if not record or not any(
+                    record.get(s) for s in ("cards", "quiz", "challenges", "practice", "explain", "diagnostic")):
                 continue
             stats.started += 1
             stats.completion.append(summarize(lesson_id, content, record).fraction)

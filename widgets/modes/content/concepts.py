@@ -134,7 +134,7 @@ class Phrase:
     contradiction: bool = False
 
 
-@functools.lru_cache(maxsize=None)  # a prompt's phrases are parsed and stemmed once, not at every answer
+@functools.lru_cache(maxsize=4096)  # a prompt's phrases are parsed and stemmed once, not at every answer
 def parse_phrase(phrase):
     """A phrase's prefixes and slots: "! train|unfreeze head" -> Phrase([{train, unfreez}, {head}], False, True)."""
     text = str(phrase).lower().strip()

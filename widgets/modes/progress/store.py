@@ -1,9 +1,9 @@
 """Where a learner's progress lives: one JSON file, safe with several kernels open at once.
 
-- Path: ``$FTLAB_PROGRESS`` if set, else ``~/.fine_tuning_lab/progress.json``.
+- Path: ``$FTLAB_PROGRESS`` if set, else ``~/.fine-tuning-lab/progress.json`` (:func:`widgets.files.progress_path`).
 - Every change is a read-modify-write under a file lock (``filelock``, on a side ``.lock`` file): the file is
   re-read before each write, so two notebooks open at the same time never erase each other's lessons.
-- Writes are atomic: a temp file in the same folder, then ``os.replace``.
+- Writes are atomic (:func:`widgets.files.atomic_write`): a temp file in the same folder, then ``os.replace``.
 - A file that cannot be read is renamed to ``progress.corrupt-<time>.json`` and replaced; a file read only in
   part (extra text after the data, answers nested too deeply) is read, and the original kept the same way.
   :attr:`ProgressStore.message` says so, and the widgets show it. Nothing here raises on a bad file or a
@@ -13,12 +13,12 @@
 import contextlib
 import copy
 import os
-import tempfile
 import time
 from pathlib import Path
 
 from filelock import FileLock, Timeout
 
+from ...files import atomic_write, progress_path
 from . import record as progress_file
 from .record import LESSON_SECTIONS, ProgressFileError
 
@@ -26,10 +26,7 @@ LOCK_TIMEOUT = 10.0  # seconds; a kernel holds the lock for one read and one wri
 
 
 def default_progress_path():
-    override = os.environ.get("FTLAB_PROGRESS")
-    if override:
-        return Path(override).expanduser()
-    return Path.home() / ".fine_tuning_lab" / "progress.json"
+    return progress_path()
 
 
 class ProgressStore:
@@ -145,17 +142,7 @@ class ProgressStore:
 
     def _write(self, data):
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=".progress-", suffix=".tmp", dir=self.path.parent)
-            try:
-                with os.fdopen(fd, "w", encoding="utf-8") as f:
-                    f.write(progress_file.dumps(data))
-                    f.flush()
-                    os.fsync(f.fileno())
-                os.replace(tmp, self.path)
-            finally:
-                if os.path.exists(tmp):
-                    os.unlink(tmp)
+            atomic_write(self.path, progress_file.dumps(data), sync=True)
         except OSError as err:
             self.message = f"Could not save progress to {self.path} ({err}); it is kept in memory for now."
 
