@@ -6,7 +6,7 @@ from modes_helpers import FakeClock, wrong_index
 
 import widgets
 from widgets.modes.choice import right_index
-from widgets.modes.content import diagnostic_items, load_lesson_content
+from widgets.modes.content import diagnostic_forms, load_lesson_content
 from widgets.modes.dashboard import summarize
 from widgets.modes.progress import record
 from widgets.modes.progress.store import ProgressStore
@@ -67,9 +67,9 @@ def test_cards_practice_and_the_diagnostic_log_their_answers(content, store):
     practice.choose(right_index(content["practice"][0]))
     practice.check_button.click()
     practice.step_button.click()  # a step is not an answer
-    diagnostic = widgets.Diagnostic(diagnostic_items(content), content["sections"], LESSON, store)
+    diagnostic = widgets.Diagnostic(diagnostic_forms(content), content["sections"], LESSON, store)
     diagnostic.choose(0)
-    diagnostic.check_button.click()  # the diagnostic saves its answers as records: they are logged as well
+    diagnostic.next()  # the diagnostic saves its runs as records: each answer is logged as well
     log = store.lesson(LESSON)["log"]
     assert [e["mode"] for e in log] == ["cards", "practice", "diagnostic"]
     assert log[0]["correct"] is False and log[1]["correct"] is True and log[2]["chosen"] == 0

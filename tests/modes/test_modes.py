@@ -98,7 +98,7 @@ def test_options_are_shown_in_a_fixed_shuffled_order(content, store):
     assert view.options.labels == [first["options"][k]["text"] for k in display_order(first)]
     assert display_order(first) == display_order(first)
     # across the course's items the right answer is not always in the same place
-    items = content["quiz"] + content["challenges"] + content["practice"]
+    items = [i for i in content["quiz"] + content["challenges"] + content["practice"] if "options" in i]
     places = {display_order(item).index(right_index(item)) for item in items}
     assert len(places) > 1
 

@@ -8,7 +8,7 @@ import ipywidgets as ipw
 from ..accessible import LiveHTML
 from .base import HintBox, ModeView, button
 from .choice import ChoiceQuestion, check
-from .markup import md, note
+from .markup import escape, md, note
 
 
 class PracticeProblem:
@@ -139,7 +139,7 @@ class Practice(ModeView):
 
     def check(self):
         if self.question.value is None:
-            self.feedback.value = note("Pick an option first.", "warn")
+            self.feedback.value = note(escape(self.question.missing), "warn")  # no option, or no number typed
             return
         feedback = self.current.answer(self.question.value)
         self.record_answer(self.current.item["id"], self.current.record(), feedback.chosen, feedback.correct,

@@ -12,7 +12,7 @@ import random
 import time
 from pathlib import Path
 
-from ..choice import right_index
+from ..choice import check, right_index
 from ..content import available_lessons, diagnostic_items, items_by_id, level, load_lesson_content
 from ..progress.record import dumps, empty, empty_lesson
 
@@ -26,7 +26,12 @@ RESTARTER, STUCK, IDLE, NAMELESS = (2,), (4, 15), (7, 20), (10, 24)
 
 def _choose(rng, item, skill):
     """The option a learner picks: right with a chance that falls with the level; when wrong, the first wrong
-    option is the tempting one (chosen more often), so the report has a "most chosen wrong answer" to show."""
+    option is the tempting one (chosen more often), so the report has a "most chosen wrong answer" to show.
+    An item answered with a number gets its value, or the number of its first listed misconception."""
+    if "numeric" in item:
+        spec = item["numeric"]
+        misses = [m["value"] for m in spec.get("misses") or []] or [spec["value"] * 10]
+        return spec["value"] if rng.random() < skill - _HARDNESS[level(item)] else misses[0]
     right = right_index(item)
     if rng.random() < skill - _HARDNESS[level(item)]:
         return right
@@ -44,7 +49,7 @@ class _Writer:
     def log(self, mode, item, chosen, seconds=None):
         self.at += self.rng.uniform(20, 90)
         attempt = 1 + sum(1 for e in self.record["log"] if e["item"] == item["id"] and e["mode"] == mode)
-        entry = {"item": item["id"], "mode": mode, "chosen": chosen, "correct": chosen == right_index(item),
+        entry = {"item": item["id"], "mode": mode, "chosen": chosen, "correct": check(item, chosen).correct,
                  "at": round(self.at, 3), "seconds": seconds, "attempt": attempt}
         self.record["log"].append(entry)
         return entry["correct"]
