@@ -13,7 +13,6 @@ from widgets.modes.class_report import ClassReport, write_report
 from widgets.modes.classroom.answers import first_tries
 from widgets.modes.classroom.demo import IDLE, NAMELESS, RESTARTER, STUCK, write_demo_class
 from widgets.modes.classroom.export import COLUMNS
-from widgets.modes.content import load_lesson_content
 from widgets.modes.classroom.summary import MIN_ANSWERS, summarize_class
 from widgets.modes.content import available_lessons, load_lesson_content
 from widgets.modes.content.concepts import MAX_TEXT
