@@ -74,6 +74,7 @@ _EXPORTS = {
     "DiscriminativeLR": ".ui.discriminative_lr",
     "MetricsExplorer": ".ui.metrics_explorer",
     "TwoStartsLab": ".ui.two_starts",
+    "link": ".ui.inputs",
     # --- figures a lesson draws itself ---
     "show_samples": ".figures.samples",
     "show_images": ".figures.samples",

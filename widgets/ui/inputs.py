@@ -2,10 +2,14 @@
 
 ipywidgets' sliders are hard to use without a mouse, give their handle no accessible name (axe reports it), and
 snap a value to their grid without a word (3e-4 on a log slider shows 0.000316). A rate is typed instead, in the
-form the course writes it ("3e-4"), and checked by :mod:`widgets.engine.checks` where it is read.
+form the course writes it ("3e-4"), and checked once, by the validated trait it sets (:class:`TypedBoxes`), with
+:mod:`widgets.engine.checks`' wording.
 """
 
 import ipywidgets as ipw
+import traitlets
+
+from ..engine import checks
 
 
 def rate_box(description, value, width="190px"):
@@ -27,3 +31,75 @@ def code_view(code, max_height=None):
     scroll = f"max-height:{max_height}px;overflow:auto;" if max_height else ""
     return (f"<pre tabindex='0' role='region' aria-label='code' "
             f"style='font-size:12px;line-height:1.3;margin:0;{scroll}'>{html.escape(code)}</pre>")
+
+
+# --- settings as traitlets: the trait is the one check, the box only carries what was typed ----------------------
+
+
+class Rate(traitlets.TraitType):
+    """A learning rate, checked by :func:`widgets.engine.checks.rate` (numeric text such as ``"3e-4"`` is read):
+    the one check of a rate in a widget. A bad rate raises ``SettingError``, never a clamp."""
+
+    info_text = "a learning rate above 0, such as 1e-3"
+
+    def __init__(self, default_value=1e-3, what=None, **kwargs):
+        super().__init__(default_value, **kwargs)
+        self.what = what
+
+    def validate(self, obj, value):
+        return checks.rate(value, self.what or self.name)
+
+
+class Rates(traitlets.TraitType):
+    """Several learning rates, sorted, repeats dropped: a list of numbers or text such as ``"1e-4, 3e-3"``."""
+
+    info_text = "learning rates such as 1e-4, 3e-3"
+    default_value = ()
+
+    def validate(self, obj, value):
+        return tuple(checks.rates(value))
+
+
+class TypedBoxes:
+    """Boxes the learner types into, tied to an owner's validated traits.
+
+    Each box shows its trait's value; what is typed into it is handed to the trait, whose validation is the one
+    check. A value the trait refuses is said (``say(message)``), stays in its box to be fixed, and is kept in
+    ``problems`` until it is: :meth:`refuse_if_any` raises it again, so Train says it too rather than train on
+    the last good value unseen. A value set from code is shown in the box at once.
+    """
+
+    def __init__(self, owner, say):
+        self.owner, self.say, self.problems = owner, say, {}
+
+    def tie(self, box, trait, shown=lambda value: value, typed=lambda text: text):
+        """``box`` shows ``shown(value of trait)``; typing sets the trait to ``typed(text)``."""
+        label = box.description or trait
+
+        def from_box(change):
+            try:
+                setattr(self.owner, trait, typed(change["new"]))
+            except (checks.SettingError, traitlets.TraitError) as error:
+                self.problems[label] = error
+                self.say(str(error))
+                return
+            if self.problems.pop(label, None) is not None and not self.problems:
+                self.say("")
+
+        def from_trait(change):
+            if shown(change["new"]) != shown(change["old"]):  # only the boxes whose own value changed
+                box.value = shown(change["new"])
+
+        box.value = shown(getattr(self.owner, trait))
+        box.observe(from_box, "value")
+        self.owner.observe(from_trait, trait)
+        return box
+
+    def refuse_if_any(self):
+        """Raise the first value the traits refused that is still in its box."""
+        for error in self.problems.values():
+            raise error
+
+
+#: keep two traits equal, both ways: ``widgets.link((explorer, "steps"), (discriminative, "steps"))`` (ipywidgets')
+link = ipw.link
