@@ -75,6 +75,8 @@ _EXPORTS = {
     "MetricsExplorer": ".ui.metrics_explorer",
     "TwoStartsLab": ".ui.two_starts",
     "link": ".ui.inputs",
+    "StagePlanner": ".ui.stage_planner",
+    "ModelChooser": ".ui.model_chooser",
     # --- figures a lesson draws itself ---
     "show_samples": ".figures.samples",
     "show_images": ".figures.samples",

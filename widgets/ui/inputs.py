@@ -50,6 +50,18 @@ class Rate(traitlets.TraitType):
         return checks.rate(value, self.what or self.name)
 
 
+class Checked(traitlets.TraitType):
+    """A value checked by ``check(value)``, which returns the clean value or raises ``SettingError``: the one check
+    of a setting that is not a rate (a budget, say)."""
+
+    def __init__(self, default_value, check, **kwargs):
+        super().__init__(default_value, **kwargs)
+        self.check = check
+
+    def validate(self, obj, value):
+        return self.check(value)
+
+
 class Rates(traitlets.TraitType):
     """Several learning rates, sorted, repeats dropped: a list of numbers or text such as ``"1e-4, 3e-3"``."""
 
@@ -61,39 +73,59 @@ class Rates(traitlets.TraitType):
 
 
 class TypedBoxes:
-    """Boxes the learner types into, tied to an owner's validated traits.
+    """Boxes the learner types into (or toggles), tied to an owner's validated traits.
 
     Each box shows its trait's value; what is typed into it is handed to the trait, whose validation is the one
     check. A value the trait refuses is said (``say(message)``), stays in its box to be fixed, and is kept in
     ``problems`` until it is: :meth:`refuse_if_any` raises it again, so Train says it too rather than train on
-    the last good value unseen. A value set from code is shown in the box at once.
+    the last good value unseen. A value set from code is shown in every box at once; a change typed into one
+    box leaves another box's refused text alone, to be fixed.
     """
 
     def __init__(self, owner, say):
         self.owner, self.say, self.problems = owner, say, {}
+        self.typing = None  # the key of the boxes whose typing is being handed to a trait
+        self.showing = False  # a box is being written from its trait: not typing
 
-    def tie(self, box, trait, shown=lambda value: value, typed=lambda text: text):
-        """``box`` shows ``shown(value of trait)``; typing sets the trait to ``typed(text)``."""
-        label = box.description or trait
+    def tie(self, box, trait, shown=lambda value: value, typed=lambda value: value, key=None):
+        """``box`` shows ``shown(value of trait)``; typing sets the trait to ``typed(what was typed)``. Boxes that
+        set one value together (a row of toggles) share a ``key``: one problem for them all."""
+        key = key or box.description or trait
 
         def from_box(change):
+            if self.showing:
+                return
+            self.typing = key
             try:
                 setattr(self.owner, trait, typed(change["new"]))
             except (checks.SettingError, traitlets.TraitError) as error:
-                self.problems[label] = error
+                self.problems[key] = error
                 self.say(str(error))
                 return
-            if self.problems.pop(label, None) is not None and not self.problems:
-                self.say("")
+            finally:
+                self.typing = None
+            self.solved(key)
 
         def from_trait(change):
-            if shown(change["new"]) != shown(change["old"]):  # only the boxes whose own value changed
-                box.value = shown(change["new"])
+            if self.typing not in (None, key) and key in self.problems:
+                return  # typed elsewhere: this box's refused text stays, to be fixed
+            self.showing = True
+            try:
+                if box.value != shown(change["new"]):
+                    box.value = shown(change["new"])
+            finally:
+                self.showing = False
+            if self.typing is None:
+                self.solved(key)  # set from code: the box shows a good value again
 
         box.value = shown(getattr(self.owner, trait))
         box.observe(from_box, "value")
         self.owner.observe(from_trait, trait)
         return box
+
+    def solved(self, key):
+        if self.problems.pop(key, None) is not None and not self.problems:
+            self.say("")
 
     def refuse_if_any(self):
         """Raise the first value the traits refused that is still in its box."""
