@@ -75,6 +75,9 @@ _EXPORTS = {
     "DiscriminativeLR": ".ui.discriminative_lr",
     "MetricsExplorer": ".ui.metrics_explorer",
     "TwoStartsLab": ".ui.two_starts",
+    "link": ".ui.inputs",
+    "StagePlanner": ".ui.stage_planner",
+    "ModelChooser": ".ui.model_chooser",
     # --- figures a lesson draws itself ---
     "show_samples": ".figures.samples",
     "show_images": ".figures.samples",

@@ -82,12 +82,12 @@ def test_the_recipe_lists_a_bad_rate_as_a_problem_in_the_same_words(lr):
 @pytest.mark.parametrize("text", ["0", "-1e-3", "nan", "inf", "1e9", "fast", "None", "1e-3, oops"])
 def test_rates_typed_in_the_explorer_are_a_message_in_the_widget(kit, text):
     explorer = LRExplorer(*kit, steps=2)
-    explorer.rates.value = text
+    explorer.rates_box.value = text
     assert explorer.run() is None
     assert RATE_MESSAGE.search(shown(explorer.runner.status.value))
     explorer.add_button.click()  # "Add rate" reads the same text: a message, not a traceback
     assert RATE_MESSAGE.search(shown(explorer.message.value))
-    assert explorer.rates.value == text  # the learner's text is kept to be fixed, not replaced
+    assert explorer.rates_box.value == text  # the learner's text is kept to be fixed, not replaced
 
 
 @pytest.mark.parametrize("text", ["nan", "0", "-1", "inf", "1e9", "fast", ""])
@@ -104,7 +104,7 @@ def test_a_rate_is_shown_exactly_as_set(kit):
     assert builder.head_lr.value == "0.0003" and builder.backbone_lr.value == "5"
     assert '"lr": 0.0003' in builder.code
     widget = DiscriminativeLR(*kit, uniform=2.5e-4)
-    assert widget.uniform.value == "0.00025"
+    assert widget.uniform_box.value == "0.00025"
 
 
 @pytest.mark.parametrize("text", ["nan", "fast", "0"])

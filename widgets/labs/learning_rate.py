@@ -18,6 +18,7 @@ from ..engine.training import Trainer
 from ..kit.course import PRESETS, course_model, forgetting_meter, validation_task
 from . import RUNS_KEPT, evidence, mean, pct, spread
 from .once import keep_for_the_session
+from .progress import showing_progress
 
 SEEDS = (0, 1, 2)
 IMAGES_PER_DIGIT = 10
@@ -323,3 +324,5 @@ def low_constant_rate(seeds=SEEDS):
 
 
 keep_for_the_session(globals())  # under the tests: once per session (see once.py)
+showing_progress(globals(), {"rate_sweep": None, "finder_runs": FINDER_STEPS, "discriminative_runs": 3 * STEPS,
+                             "schedule_runs": 2 * SCHEDULE_STEPS})  # a bar in the cell while they train

@@ -27,6 +27,7 @@ from ..kit.course import course_model, validation_task
 from ..kit.model import BACKBONE_BLOCKS
 from . import RUNS_KEPT, evidence, mean, pct, spread
 from .once import keep_for_the_session
+from .progress import showing_progress
 
 #: AdamW's weight decay in the remedy: each step shrinks every weight by lr x WEIGHT_DECAY
 WEIGHT_DECAY = 0.1
@@ -220,3 +221,4 @@ __all__ = ["SEEDS", "REMEDIES", "run", "runs", "first_perfect_step", "overfittin
 
 
 keep_for_the_session(globals())  # under the tests: once per session (see once.py)
+showing_progress(globals(), {"run": STEPS, "runs": None})  # a bar in the cell while they train
