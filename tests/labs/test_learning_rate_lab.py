@@ -142,14 +142,25 @@ def test_plateau_in_a_real_run_follows_the_validation_loss(kit):
 # --- item 8: which rate when ---------------------------------------------------------------------------------
 
 
-def test_the_typical_rate_depends_on_what_trains():
+def test_the_typical_rate_depends_on_what_trains_and_on_the_model():
+    """Every layer of the course CNN: the lesson's own best rates (1e-3 and 3e-3 in ``lab.new_task``, about 3e-3 from
+    the finder), never the "1e-4 to 1e-3" the lesson calls too small at its low end; large backbones with AdamW
+    named apart, with their source."""
+    from widgets.labs import learning_rate as lab
+
     items = _items()
+    assert (1e-3, 3e-3) == tuple(r for r in lab.RATES if 1e-3 <= r <= 3e-3)  # the two rates the items name
     for item_id in ("l-finetune-value", "cheatsheet-2"):
         text = _text(items[item_id])
-        assert "1e-4" in text and "1e-2" in text and "head" in text and "frozen" in text, item_id
+        assert "1e-3 to 3e-3" in text and "1e-4 to 1e-3" not in text, item_id
+        assert "head" in text and "frozen" in text and "AdamW" in text and "1e-5 to 1e-4" in text, item_id
+    assert "Hugging Face" in _text(items["cheatsheet-2"]) and "5e-5" in _text(items["cheatsheet-2"])
     quiz = items["lq-finetune-lr"]
-    assert "EVERY layer" in quiz["question"]
-    assert [o["text"] for o in quiz["options"] if o["correct"]] == ["1e-4 to 1e-3"]
+    assert "EVERY layer" in quiz["question"] and "lesson 04" in quiz["question"]
+    assert [o["text"] for o in quiz["options"] if o["correct"]] == ["1e-3 to 3e-3"]
+    lesson = "\n".join("".join(c["source"]) for c in json.loads(
+        (ROOT / "course" / "04_learning_rate.ipynb").read_text())["cells"])
+    assert "1e-4 to 1e-3" not in lesson and "1e-2 is a good rate" not in lesson
 
 
 # --- What to build 5: Keras ExponentialDecay and ReduceLROnPlateau reach the cheat sheet ------------------------
