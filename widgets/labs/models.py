@@ -18,7 +18,7 @@ from ..kit.checkpoint import load_course_model
 from ..kit.measure import counts, file_size, multiply_adds, release_memory, timings
 from ..kit.model import BACKBONE_BLOCKS, CourseCNN, truncate
 from ..kit.zoo import build_architecture
-from . import evidence, pct, transfer
+from . import DEVICE, evidence, pct, transfer
 from .once import keep_for_the_session
 
 SEEDS = (0, 1, 2)
@@ -164,7 +164,8 @@ def timings_vary(seeds=SEEDS, repeats=5):
             slowest_over_fastest.append(max(times) / min(times))
     summary = (f"one course-model pass, {repeats} repeats, {len(seeds)} rounds: the slowest repeat took "
                f"{min(slowest_over_fastest):.2f} to {max(slowest_over_fastest):.2f} times the fastest")
-    return evidence(all(r > 1.0 for r in slowest_over_fastest), seeds, summary, slowest_over_fastest=slowest_over_fastest)
+    return evidence(all(r > 1.0 for r in slowest_over_fastest), seeds, summary,
+                    slowest_over_fastest=slowest_over_fastest)
 
 
 @functools.lru_cache(maxsize=None)
@@ -174,7 +175,7 @@ def _probe(cut, seed, n_per_class=N_IMAGES // 10, steps=PROBE_STEPS):
     with seeded(seed):
         net = truncate(load_course_model(), "conv2") if cut else load_course_model(num_classes=10)
     freeze(net, *[b for b in BACKBONE_BLOCKS if hasattr(net, b)])
-    Trainer(net, train, lr=PROBE_LR, seed=seed, augment=False).fit(steps, eval_every=0)
+    Trainer(net, train, lr=PROBE_LR, seed=seed, augment=False, device=DEVICE).fit(steps, eval_every=0)
     return evaluate(net, test, transfer.EVAL_BATCH_SIZE)
 
 
@@ -205,7 +206,7 @@ def _features_around_head_training(seed, steps, **trainer_options):
     freeze(model, *BACKBONE_BLOCKS)
     x, _ = train.tensors()
     # the Trainer first: on a CPU it lays the weights out channels-last, which moves the features by float rounding
-    trainer = Trainer(model, train, lr=PROBE_LR, seed=seed, augment=False, **trainer_options)
+    trainer = Trainer(model, train, lr=PROBE_LR, seed=seed, augment=False, device=DEVICE, **trainer_options)
     with torch.no_grad():
         before = model.eval().features(x)
     trainer.fit(steps, eval_every=0)

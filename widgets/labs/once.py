@@ -6,7 +6,8 @@ shows it, and the browser tests run that lesson again in JupyterLab. The test se
 arguments writes its result, and the others (lesson kernels included: they inherit the variable) read it back.
 The claims are still checked on those numbers, and every lesson still calls the same function, with the same
 arguments. Unit tests, which may replace what an experiment calls, compute on their own: the root conftest.py
-unsets the variable around every test that is not a claims test. Without the variable (a learner's kernel, the benchmarks) nothing changes: every call computes.
+unsets the variable around every test that is not a claims test. Without the variable (a learner's kernel, the
+benchmarks) nothing changes: every call computes.
 
 Only calls whose arguments are plain values (numbers, text, tuples and lists of them) are kept: an object's
 text says nothing reliable about its contents, so such calls always compute.

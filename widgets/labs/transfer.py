@@ -35,7 +35,7 @@ from ..kit import data
 from ..kit.checkpoint import load_course_model
 from ..kit.course import old_task_accuracy
 from ..kit.model import BACKBONE_BLOCKS, CourseCNN
-from . import evidence, mean, pct, spread
+from . import DEVICE, evidence, mean, pct, spread
 from .once import keep_for_the_session
 
 SEEDS = (0, 1, 2)
@@ -127,7 +127,8 @@ def _accuracy(model, test, frozen, path):
     return (predict(head, _PRETRAINED_FEATURES[key], EVAL_BATCH_SIZE).argmax(1) == y).float().mean().item()
 
 
-def run_recipe(recipe, train, test, *, seed=0, steps=RECIPE_STEPS, lr=None, path=None, device="cpu", measure_source=True):
+def run_recipe(recipe, train, test, *, seed=0, steps=RECIPE_STEPS, lr=None, path=None, device=DEVICE,
+               measure_source=True):
     """Build, train and measure one recipe. ``lr`` overrides the recipe's rate (a number or ``{block: rate}``)."""
     model, default_lr = build(recipe, num_classes=train.num_classes, seed=seed, path=path)
     started = time.perf_counter()
@@ -154,7 +155,7 @@ def run_recipe(recipe, train, test, *, seed=0, steps=RECIPE_STEPS, lr=None, path
     return TransferResult(recipe, target_acc, source_acc, seconds, train_acc, message, drift)
 
 
-def compare(recipes=RECIPES, n_per_class=10, seeds=(0, 1, 2), steps=RECIPE_STEPS, path=None, device="cpu", log=None,
+def compare(recipes=RECIPES, n_per_class=10, seeds=(0, 1, 2), steps=RECIPE_STEPS, path=None, device=DEVICE, log=None,
             measure_source=True):
     """Every recipe on every seed (each seed draws its own labelled images); ``{recipe: [TransferResult]}``."""
     results = {recipe: [] for recipe in recipes}
@@ -170,7 +171,7 @@ def compare(recipes=RECIPES, n_per_class=10, seeds=(0, 1, 2), steps=RECIPE_STEPS
     return results
 
 
-def tune(recipe, grid=RATE_GRID, n_per_class=10, seeds=(0, 1, 2), steps=LESSON_STEPS, device="cpu"):
+def tune(recipe, grid=RATE_GRID, n_per_class=10, seeds=(0, 1, 2), steps=LESSON_STEPS, device=DEVICE):
     """Validation accuracy of ``recipe`` at each rate of ``grid``, averaged over ``seeds``: ``{lr: accuracy}``.
 
     Uses :func:`widgets.kit.data.target_validation_task`, so the test set never picks the rate. The best rate
