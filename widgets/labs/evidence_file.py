@@ -123,7 +123,9 @@ def problems(data=None, claims=None, code=None):
     claims = ledger.read_ledger() if claims is None else claims
     code = code_hash() if code is None else code
     found = []
-    if data.get("checksum") != checksum(data):
+    if "checksum" not in data:
+        found.append("course/evidence.json has not been written (or has lost its checksum)")
+    elif data["checksum"] != checksum(data):
         found.append("course/evidence.json was edited by hand (its checksum does not match its content)")
     known = {entry["id"] for entry in claims}
     found += [f"{claim_id}: in the evidence file but no longer in the ledger" for claim_id in data["claims"]
