@@ -73,6 +73,8 @@ _EXPORTS = {
     "ScheduleExplorer": ".ui.schedule_explorer",
     "DiscriminativeLR": ".ui.discriminative_lr",
     "MetricsExplorer": ".ui.metrics_explorer",
+    # --- the claims, measured again on the learner's machine ---
+    "Reproduce": ".ui.reproduce",
     # --- figures a lesson draws itself ---
     "show_samples": ".figures.samples",
     "show_images": ".figures.samples",
