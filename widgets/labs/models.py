@@ -19,7 +19,7 @@ from ..kit.checkpoint import load_course_model
 from ..kit.measure import counts, file_size, measure, multiply_adds, release_memory, timings
 from ..kit.model import BACKBONE_BLOCKS, CourseCNN, truncate
 from ..kit.zoo import ARCHITECTURES, build_architecture
-from . import RUNS_KEPT, evidence, pct, transfer
+from . import DEVICE, RUNS_KEPT, evidence, pct, transfer
 from .once import keep_for_the_session
 
 SEEDS = (0, 1, 2)
@@ -176,7 +176,7 @@ def _probe(cut, seed, n_per_class=N_IMAGES // 10, steps=PROBE_STEPS):
     with seeded(seed):
         net = truncate(load_course_model(), "conv2") if cut else load_course_model(num_classes=10)
     freeze(net, *[b for b in BACKBONE_BLOCKS if hasattr(net, b)])
-    Trainer(net, train, lr=PROBE_LR, seed=seed, augment=False).fit(steps, eval_every=0)
+    Trainer(net, train, lr=PROBE_LR, seed=seed, augment=False, device=DEVICE).fit(steps, eval_every=0)
     return evaluate(net, test, transfer.EVAL_BATCH_SIZE)
 
 
@@ -207,7 +207,7 @@ def _features_around_head_training(seed, steps, **trainer_options):
     freeze(model, *BACKBONE_BLOCKS)
     x, _ = train.tensors()
     # the Trainer first: on a CPU it lays the weights out channels-last, which moves the features by float rounding
-    trainer = Trainer(model, train, lr=PROBE_LR, seed=seed, augment=False, **trainer_options)
+    trainer = Trainer(model, train, lr=PROBE_LR, seed=seed, augment=False, device=DEVICE, **trainer_options)
     with torch.no_grad():
         before = model.eval().features(x)
     trainer.fit(steps, eval_every=0)

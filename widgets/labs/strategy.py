@@ -22,7 +22,7 @@ from ..engine.training import Trainer
 from ..kit import data
 from ..kit.course import BLOCKS, course_model, forgetting_meter
 from ..kit.model import BACKBONE_BLOCKS, CourseCNN
-from . import RUNS_KEPT, evidence, mean, pct, spread
+from . import DEVICE, RUNS_KEPT, evidence, mean, pct, spread
 from .once import keep_for_the_session
 
 #: a learning rate per block, lower for earlier blocks (lesson 03's discriminative rates)
@@ -125,7 +125,8 @@ SHARED_FEATURES = {}
 
 def _trainer(model, seed, lr):
     train, test = data.target_task(n_per_class=10, seed=seed)
-    trainer = Trainer(model, train, test, lr=lr, augment=False, seed=seed, source=forgetting_meter(every=3))
+    trainer = Trainer(model, train, test, lr=lr, augment=False, seed=seed, source=forgetting_meter(every=3),
+                      device=DEVICE)
     trainer.features = FrozenFeatures(trainer.model, trainer.device, shared=SHARED_FEATURES, share_from=2)
     return trainer
 
