@@ -174,7 +174,10 @@ def _writes_requires_grad(name):
 def test_only_the_freezing_module_writes_requires_grad():
     writers = {name for name in MODULES if _writes_requires_grad(name)}
     scripts = {"widgets.codegen.keras_side", "widgets.codegen.recipe_template"}  # code the learner gets: plain PyTorch
-    assert writers - scripts == {"widgets.engine.freezing"}
+    # the freezing API and the snapshot it restores from (state.py puts back the flags it saw, nothing else)
+    assert writers - scripts == {"widgets.engine.freezing", "widgets.engine.state"}
+    state_lines = _writes_requires_grad("widgets.engine.state")
+    assert len(state_lines) == 1, f"state.py writes requires_grad at lines {state_lines}: only its restore may"
 
 
 def test_one_freezing_api():

@@ -77,6 +77,11 @@ _EXPORTS = {
     "DiscriminativeLR": ".ui.discriminative_lr",
     "MetricsExplorer": ".ui.metrics_explorer",
     "TwoStartsLab": ".ui.two_starts",
+    "link": ".ui.inputs",
+    "StagePlanner": ".ui.stage_planner",
+    "ModelChooser": ".ui.model_chooser",
+    # --- the claims, measured again on the learner's machine ---
+    "Reproduce": ".ui.reproduce",
     # --- figures a lesson draws itself ---
     "show_samples": ".figures.samples",
     "show_images": ".figures.samples",

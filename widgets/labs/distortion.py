@@ -26,7 +26,7 @@ from ..engine.training import Trainer
 from ..kit import data
 from ..kit.course import course_model
 from ..kit.model import BACKBONE_BLOCKS
-from . import RUNS_KEPT, evidence, mean, pct, spread
+from . import DEVICE, RUNS_KEPT, evidence, mean, pct, spread
 from .once import keep_for_the_session
 
 HEAD_RATE, PROBE_STEPS = 1e-2, 60  # lesson 03's first stage
@@ -58,7 +58,7 @@ def scores(model):
 
 def _fit(model, seed, lr, steps):
     train, _ = data.target_task(10, seed=seed)
-    Trainer(model, train, lr=lr, augment=False, seed=seed).fit(steps, eval_every=0)
+    Trainer(model, train, lr=lr, augment=False, seed=seed, device=DEVICE).fit(steps, eval_every=0)
 
 
 @functools.lru_cache(maxsize=RUNS_KEPT)
@@ -73,7 +73,7 @@ def runs(seed):
     found["LP-FT"] = scores(model)
     model = course_model(seed=seed)
     train, _ = data.target_task(10, seed=seed)
-    trainer = Trainer(model, train, lr=FT_RATE, augment=False, seed=seed)
+    trainer = Trainer(model, train, lr=FT_RATE, augment=False, seed=seed, device=DEVICE)
     trainer.fit(FT_STEPS, eval_every=0)
     found["probe skipped"] = scores(model)
     trainer.fit(FT_STEPS, eval_every=0)  # the same run goes on: a constant rate, the next batches
