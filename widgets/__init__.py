@@ -77,6 +77,7 @@ _EXPORTS = {
     "link": ".ui.inputs",
     "StagePlanner": ".ui.stage_planner",
     "ModelChooser": ".ui.model_chooser",
+    "progress_bar": ".labs.progress",
     # --- figures a lesson draws itself ---
     "show_samples": ".figures.samples",
     "show_images": ".figures.samples",
