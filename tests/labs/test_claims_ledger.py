@@ -17,7 +17,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 LEDGER = ROOT / "course" / "claims.yaml"
 CONTENT = ROOT / "widgets" / "modes" / "content" / "lessons"
-SECTIONS_WITH_ITEMS = ("cards", "quiz", "challenges", "practice", "explain")  # the diagnostic lists their ids
+SECTIONS_WITH_ITEMS = ("cards", "quiz", "challenges", "practice", "explain")  # and the diagnostic's two forms
 FIELDS = {"id", "statement", "experiment", "seeds", "taught", "tested"}
 MEASURED = {}  # claim id -> summary line, printed by conftest at the end
 
@@ -40,6 +40,8 @@ def _content():
         for section in SECTIONS_WITH_ITEMS:
             for item in data.get(section) or []:
                 items[item["id"]] = item
+        for form in (data.get("diagnostic") or {}).values():
+            items.update({item["id"]: item for item in form})
         for k, point in enumerate((data.get("cheatsheet") or {}).get("points") or []):
             items[f"cheatsheet-{k + 1}"] = point if isinstance(point, dict) else {"text": point}  # text: no claims
         out[path.stem] = items

@@ -84,8 +84,9 @@ class RecallCards(ModeView):
 
     def __init__(self, cards, lesson_id=None, store=None, rng=None):
         super().__init__(lesson_id, store)
-        known = [cid for cid, state in self.saved().items() if state == "known"]
-        self.deck = Deck(cards, rng=rng, known=known)
+        saved = self.saved()
+        self.deck = Deck(cards, rng=rng, known=[cid for cid, state in saved.items() if state == "known"])
+        self.deck.misses = {cid: 1 for cid, state in saved.items() if state == "review" and cid in self.deck.cards}
         self.card = ipw.HTML(layout=ipw.Layout(min_height="90px", border="1px solid #dadce0", padding="8px"))
         self.answer = LiveHTML()
         self.reveal_button = button("Show answer", primary=True)
@@ -115,7 +116,7 @@ class RecallCards(ModeView):
             return
         known = rating != Rating.Again
         card = self.deck.got_it() if known else self.deck.review_again()
-        self.save(card["id"], "known" if known else "review")
+        self.record_answer(card["id"], "known" if known else "review", rating.name, known)  # the grade, logged
         self.graded(card["id"], rating)
         self._render()
         (self.reveal_button if not self.reveal_button.disabled else self.restart_button).focus()

@@ -10,6 +10,7 @@ import ipywidgets as ipw
 from .base import button
 from .content import COURSE_BADGE, ContentError, available_lessons, load_lesson_content
 from .markup import note
+from .progress import record as progress_record
 from .progress.spaced import ReviewSchedule
 from .progress.store import default_store
 from .review import ReviewPanel, due_line
@@ -52,7 +53,9 @@ class LessonSummary:
 
 
 def summarize(lesson_id, content, record):
-    """Count what is done in one lesson; only items that still exist in the content count."""
+    """Count what is done in one lesson; only items that still exist in the content count. Quiz scores are
+    first tries (from the answer log: a question answered again later keeps its first result), and the badge
+    counts only when the answer log backs it (:func:`~.progress.record.badge_earned`)."""
 
     def ids(section):
         return {item["id"] for item in content[section]}
@@ -60,21 +63,30 @@ def summarize(lesson_id, content, record):
     def count(section, ok):
         return sum(1 for item_id, value in record[section].items() if item_id in ids(section) and ok(value))
 
+    steps = {item["id"]: len(item["steps"]) for item in content["practice"]}
+    practiced = {item_id for item_id in steps if progress_record.answers(record, "practice", item_id)}
+    first = progress_record.first_tries(record, "quiz")
     return LessonSummary(
         lesson_id=lesson_id,
         cards_known=count("cards", lambda v: v == "known"),
         cards_total=len(content["cards"]),
-        quiz_right=count("quiz", lambda v: isinstance(v, dict) and v.get("correct") is True),
+        quiz_right=sum(1 for item_id in ids("quiz") if first.get(item_id) is True),
         quiz_total=len(content["quiz"]),
         challenges_solved=count("challenges", lambda v: isinstance(v, dict) and v.get("status") == "solved"),
         challenges_total=len(content["challenges"]),
-        badge=bool(record.get("badge")),
-        practice_done=count("practice", lambda v: isinstance(v, dict)),
+        badge=progress_record.badge_earned(record, [item["id"] for item in content["challenges"]]),
+        practice_done=sum(1 for item_id, n in steps.items() if item_id in practiced
+                          or _int(record["practice"].get(item_id, {}), "steps_seen") >= n),
         practice_total=len(content["practice"]),
         explains_done=count("explain", lambda v: isinstance(v, dict) and bool(str(v.get("text", "")).strip())),
         explains_total=len(content["explain"]),
         title=str(content.get("title", lesson_id)),
     )
+
+
+def _int(value, key):
+    got = value.get(key) if isinstance(value, dict) else None
+    return got if isinstance(got, int) and not isinstance(got, bool) else 0
 
 
 def course_summaries(store, lesson_ids=None):
@@ -136,11 +148,16 @@ class _TransferBox(ipw.VBox):
 
     def _import(self, source):
         try:
-            lessons = self.store.import_(source)
+            imported = self.store.import_(source)
         except (OSError, ValueError) as err:
             self.message.value = note(f"Nothing imported: {html.escape(str(err))}", "bad")
             return
-        self.message.value = note(f"Imported progress for {len(lessons)} lesson(s), merged with what you had.", "good")
+        aside = f" Set aside, not imported: {html.escape('; '.join(imported.notes))}." if imported.notes else ""
+        if imported.lessons:
+            self.message.value = note(f"Imported progress for {len(imported.lessons)} lesson(s), merged with what "
+                                      f"you had.{aside}", "warn" if aside else "good")
+        else:
+            self.message.value = note(f"Nothing usable in that file.{aside}", "bad")
         self.on_change(None)
 
 

@@ -8,7 +8,7 @@ import ipywidgets as ipw
 from .cards import RecallCards
 from .challenge import Challenge
 from .cheatsheet import CheatSheet
-from .content import ContentError, diagnostic_items, load_lesson_content
+from .content import ContentError, diagnostic_forms, load_lesson_content
 from .dashboard import Progress, all_badges_earned
 from .diagnostic import Diagnostic
 from .explain import Explain
@@ -36,7 +36,7 @@ def learning_modes(lesson_id, store=None, clock=time.monotonic, rng=None, tick="
     store = store if store is not None else default_store()
     title = content.get("title", lesson_id)
     children = [
-        Diagnostic(diagnostic_items(content), content["sections"], lesson_id, store),
+        Diagnostic(diagnostic_forms(content), content["sections"], lesson_id, store),
         RecallCards(content["cards"], lesson_id, store, rng=rng),
         Quiz(content["quiz"], lesson_id, store),
         Challenge(content["challenges"], lesson_id, store, clock=clock, tick=tick, badge=content["badge"],

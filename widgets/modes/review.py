@@ -92,7 +92,7 @@ class SpacedReview(ipw.VBox):
             self.feedback.value = note("Pick an option first.", "warn")
             return
         feedback = check(item, self.question.value)
-        self._grade(due, choice_rating(feedback.correct))
+        self._grade(due, choice_rating(feedback.correct), feedback.chosen)
         self.feedback.value = feedback.html()
         self.question.disabled = True
         self.check_button.disabled = True
@@ -117,9 +117,11 @@ class SpacedReview(ipw.VBox):
         self._grade(due, rating)
         self.next()
 
-    def _grade(self, due, rating):
+    def _grade(self, due, rating, chosen=None):
         self._answered = True
         self.right += rating != Rating.Again
+        self.store.answer(due.lesson_id, "review", due.key, None, rating.name if chosen is None else chosen,
+                          rating != Rating.Again)  # every answer goes in the answer log
         self.schedule.review(due, rating)
         if self.on_change is not None:
             self.on_change()
