@@ -82,6 +82,7 @@ _EXPORTS = {
     "ModelChooser": ".ui.model_chooser",
     # --- the claims, measured again on the learner's machine ---
     "Reproduce": ".ui.reproduce",
+    "progress_bar": ".labs.progress",
     # --- figures a lesson draws itself ---
     "show_samples": ".figures.samples",
     "show_images": ".figures.samples",

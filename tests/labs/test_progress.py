@@ -77,3 +77,7 @@ def test_the_lessons_runners_show_progress(lesson_function):
     module_name, name = lesson_function.split(".")
     function = getattr(importlib.import_module(f"widgets.labs.{module_name}"), name)
     assert function.__wrapped__.__name__ == name  # wrapped by showing_progress, the original kept underneath
+
+
+def test_a_bar_over_items_gives_every_item_in_order_outside_a_kernel_too():
+    assert list(progress.progress_bar(iter(["resnet18", "resnet50"]), "timing")) == ["resnet18", "resnet50"]

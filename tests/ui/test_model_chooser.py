@@ -31,18 +31,19 @@ def test_settings_are_traitlets_the_controls_follow(chooser):
     assert chooser.models == (COURSE, CUT, "resnet18", "vit_b_16")
     chooser.models = ("resnet50", COURSE)  # from code: shown in the boxes, kept in the list's order
     assert chooser.models == (COURSE, "resnet50") and chooser.model_boxes["resnet50"].value
-    chooser.image_size, chooser.batch_size = 96, 8
-    assert (chooser.size_box.value, chooser.batch_box.value) == ("96 x 96", 8)
-    chooser.size_box.value = "each model's own (32 or 224)"
+    chooser.image_size, chooser.batch_size = 64, 8
+    assert (chooser.size_box.labels[chooser.size_box.index], chooser.batch_box.value) == ("64 x 64", 8)
+    chooser.size_box.index = 0  # the learner picks the first option
     assert chooser.image_size is None
     chooser.budget_box.value = "12.5"
-    chooser.kind_box.value = "size"
+    chooser.kind_box.index = 1
     assert (chooser.budget, chooser.budget_kind) == (12.5, "size")
 
 
 @pytest.mark.parametrize("name, value, message", [
     ("models", ("resnet18", "alexnet"), "unknown model 'alexnet'"),
-    ("image_size", 8, "image size must be"), ("image_size", True, "image size must be"),
+    ("image_size", 8, "image size must be one of 32, 64"), ("image_size", True, "image size must be"),
+    ("image_size", 96, "image size must be one of"),
     ("batch_size", 0, "batch must be"), ("batch_size", 65, "batch must be"),
     ("budget", 0, "budget must be a number above 0"), ("budget", "fast", "budget must be a number above 0"),
     ("budget", True, "budget must be a number above 0"), ("budget", float("nan"), "budget must be"),
@@ -99,10 +100,10 @@ def test_counts_come_first_then_costs_then_accuracy(chooser, quick_accuracy):
 
 
 def test_a_size_a_model_cannot_read_is_said_in_its_row_and_the_others_are_measured(quick_accuracy):
-    widget = ModelChooser(models=(CUT, "vit_b_16"), image_size=96)
+    widget = ModelChooser(models=(CUT, "vit_b_16"), image_size=128)
     found = widget.run()
     assert "reads 224 x 224 images only" in widget.table.value and "fastest_ms" not in found["vit_b_16"]
-    assert found[CUT]["side"] == 96 and found[CUT]["fastest_ms"] > 0
+    assert found[CUT]["side"] == 128 and found[CUT]["fastest_ms"] > 0
     widget.close()
 
 

@@ -31,7 +31,8 @@ def test_the_gradual_preset_is_the_lessons_stages_and_the_rows_show_them(planner
 
 
 def test_a_preset_sets_the_stages_and_stages_name_their_preset(planner):
-    planner.preset_box.value = "head and conv3 at once"
+    planner.preset_box.index = 1  # the learner picks the second plan
+    assert planner.preset == "head and conv3 at once"
     assert planner.stages == ((("conv3", "head"), 120),) and pressed(planner) == planner.stages
     planner.rows[0][1]["conv2"].value = True  # the learner presses conv2 in stage 1
     assert planner.stages == ((("conv2", "conv3", "head"), 120),) and planner.preset == OWN_PLAN
@@ -95,7 +96,7 @@ def test_a_lesson_can_observe_and_link_the_settings(planner):
     seen = []
     planner.observe(lambda change: seen.append(change["new"]), names="preset")
     planner.rows[2][1]["conv1"].value = True
-    assert seen == [OWN_PLAN]
+    assert seen == [OWN_PLAN] and planner.preset_box.labels[planner.preset_box.index] == OWN_PLAN
     seed = ipw.IntSlider(min=0, max=10)
     link = ipw.link((seed, "value"), (planner, "seed"))
     seed.value = 4

@@ -3,6 +3,7 @@ the new task, with the learner's budget drawn as a line. A model whose accuracy 
 on a strip of its own below the axis, never at a made-up height."""
 
 import contextlib
+import math
 
 import plotly.graph_objects as go
 
@@ -56,6 +57,8 @@ def update_cost_accuracy(figure, points, cost_title, budget=None):
             for old, new in zip(figure.data, traces):
                 old.update(new.to_plotly_json(), overwrite=True)
         figure.layout.xaxis.title.text = cost_title
+        figure.layout.xaxis.update(**_log_axis([cost for _, cost, _ in points if cost is not None] +
+                                               ([budget] if budget is not None else [])))
         figure.layout.shapes = shapes
         figure.layout.annotations = notes
     return figure
@@ -69,8 +72,16 @@ def readable(value):
     return f"{value:.3g}"
 
 
+def _log_axis(values):
+    """A log axis over ``values`` with room for the labels on both sides, ticked at 1, 2 and 5 of each decade."""
+    if not values:
+        return dict(range=None, tickvals=None, ticktext=None)
+    low, high = min(values) / 3, max(values) * 3
+    ticks = [m * 10.0 ** e for e in range(math.floor(math.log10(low)), math.ceil(math.log10(high)) + 1)
+             for m in (1, 2, 5) if low <= m * 10.0 ** e <= high]
+    return dict(range=[math.log10(low), math.log10(high)], tickvals=ticks, ticktext=[f"{t:g}" for t in ticks])
+
+
 def _log10(value):
     """An annotation on a log axis is placed by the logarithm of its x (plotly's rule for log axes)."""
-    import math
-
     return math.log10(value)

@@ -248,7 +248,7 @@ def frozen_in_train_mode_drifts(seeds=SEEDS, steps=30):
 COURSE_MODELS = {"course model (3 conv blocks)": False, "course model cut after conv2": True}
 CHOICES = (*COURSE_MODELS, *(name for name in ARCHITECTURES if name != "course"))
 #: image sizes a chooser offers besides each model's own (32 for the course models, 224 for ImageNet ones)
-IMAGE_SIZES = (32, 64, 96, 128, 160, 192, 224, 256)
+IMAGE_SIZES = (32, 64, 128, 224)
 ONLY_224 = ("vit_b_16",)  # its position embeddings are made for 224 x 224 pixels and nothing else
 
 

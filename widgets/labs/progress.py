@@ -96,3 +96,16 @@ def showing_progress(namespace, totals):
                 return _function(*args, **kwargs)
 
         namespace[name] = run
+
+
+def progress_bar(items, label):
+    """``items`` one by one, with a bar in the cell that counts them, the time spent and the time left (in a
+    kernel's main thread; anywhere else, just the items): ``for name in widgets.progress_bar(NAMES, "timing")``."""
+    items = list(items)
+    if not in_kernel():
+        yield from items
+        return
+    from tqdm.auto import tqdm
+
+    yield from tqdm(items, desc=label, leave=True,
+                    bar_format="{desc}: {n_fmt} of {total_fmt} |{bar}| {elapsed} so far, about {remaining} to go")

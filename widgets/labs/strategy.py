@@ -24,6 +24,7 @@ from ..kit.course import BLOCKS, course_model, forgetting_meter
 from ..kit.model import BACKBONE_BLOCKS, CourseCNN
 from . import DEVICE, RUNS_KEPT, evidence, mean, pct, spread
 from .once import keep_for_the_session
+from .progress import showing_progress
 
 #: a learning rate per block, lower for earlier blocks (lesson 03's discriminative rates)
 RATES = {"conv1": 3e-5, "conv2": 5e-5, "conv3": 1e-4, "head": 1e-2}
@@ -339,3 +340,4 @@ def planned(stages, seed=0, rates=None, eval_every=10, callback=None, stop=None)
 
 
 keep_for_the_session(globals())  # under the tests: once per session (see once.py)
+showing_progress(globals(), {"gradual": len(STAGES) * STAGE_STEPS})  # a bar in the cell while it trains

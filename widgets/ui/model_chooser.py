@@ -18,6 +18,7 @@ import statistics
 import ipywidgets as ipw
 import traitlets
 
+from ..accessible import RadioGroup
 from ..engine import checks
 from ..figures import chooser as figs
 from ..figures.chooser import readable
@@ -29,7 +30,6 @@ from .runner import BackgroundRunner
 REPEATS = 5
 OWN_SIZE = "each model's own (32 or 224)"
 BUDGETS = {"latency": "latency per image, ms (fastest repeat, one thread)", "size": "size on disk, MB"}
-WIDE = {"description_width": "initial"}
 
 
 def positive(value):
@@ -66,15 +66,16 @@ class ModelChooser(ipw.VBox):
                                                  "models", shown=lambda chosen, n=name: n in chosen,
                                                  typed=lambda _: self._ticked(), key="models")
                             for name in lab.CHOICES}
-        sizes = {OWN_SIZE: None, **{f"{side} x {side}": side for side in lab.IMAGE_SIZES}}
-        self.size_box = self.boxes.tie(ipw.Dropdown(options=list(sizes), description="image size", style=WIDE),
-                                       "image_size", shown=lambda side: next(k for k, v in sizes.items() if v == side),
-                                       typed=lambda label: sizes[label])
+        # radio groups: one Tab stop each, the arrow keys choose (JupyterLab's shortcuts keep out)
+        sizes = [None, *lab.IMAGE_SIZES]
+        self.size_box = RadioGroup(labels=[OWN_SIZE, *(f"{side} x {side}" for side in lab.IMAGE_SIZES)],
+                                   label="image size")
+        traitlets.link((self, "image_size"), (self.size_box, "index"), transform=(sizes.index, sizes.__getitem__))
         self.batch_box = self.boxes.tie(ipw.IntText(description="batch", layout=ipw.Layout(width="130px")),
                                         "batch_size")
-        self.kind_box = ipw.Dropdown(options=[(label, kind) for kind, label in BUDGETS.items()], description="budget",
-                                     style=WIDE, layout=ipw.Layout(width="430px"))
-        traitlets.link((self, "budget_kind"), (self.kind_box, "value"))
+        kinds = list(BUDGETS)
+        self.kind_box = RadioGroup(labels=list(BUDGETS.values()), label="budget")
+        traitlets.link((self, "budget_kind"), (self.kind_box, "index"), transform=(kinds.index, kinds.__getitem__))
         self.budget_box = self.boxes.tie(ipw.Text(description="at most", continuous_update=False,
                                                   layout=ipw.Layout(width="170px")), "budget",
                                          shown=lambda value: f"{value:g}")
@@ -84,7 +85,9 @@ class ModelChooser(ipw.VBox):
         self.observe(lambda _: self.draw(), names=["budget", "budget_kind"])
         self.draw()
         self.children = [ipw.HBox(list(self.model_boxes.values()), layout=ipw.Layout(flex_flow="row wrap")),
-                         ipw.HBox([self.size_box, self.batch_box]), ipw.HBox([self.kind_box, self.budget_box]),
+                         ipw.HBox([ipw.HTML("<b>image size</b>"), self.size_box, ipw.HTML("<b>budget</b>"),
+                                   self.kind_box, ipw.VBox([self.budget_box, self.batch_box])],
+                                  layout=ipw.Layout(flex_flow="row wrap", grid_gap="12px")),
                          self.message, self.runner, self.fig, self.table]
 
     # ---- settings, validated once ------------------------------------------------------------------------------
@@ -97,7 +100,10 @@ class ModelChooser(ipw.VBox):
     @traitlets.validate("image_size")
     def _valid_image_size(self, proposal):
         side = proposal["value"]
-        return None if side is None else checks.whole(side, "image size", 16, 512)
+        if side is not None and (isinstance(side, bool) or side not in lab.IMAGE_SIZES):
+            raise checks.SettingError(f"image size must be one of {', '.join(map(str, lab.IMAGE_SIZES))} (or None: "
+                                      f"each model's own); got {side!r}.")
+        return side
 
     @traitlets.validate("batch_size")
     def _valid_batch_size(self, proposal):
@@ -187,7 +193,8 @@ class ModelChooser(ipw.VBox):
         heads = ["model", "weights", "image", "parameters", "multiply-adds per image", "size on disk",
                  "latency per image: fastest / median", "head-only accuracy, digits", "within your budget?"]
         head = "".join(f"<th scope='col'>{h}</th>" for h in heads)
-        return (f"<table><caption>Measured here, now ({REPEATS} timed repeats on one CPU thread, batch of "
+        return (f"<table style='border-spacing:12px 2px'><caption>Measured here, now ({REPEATS} timed repeats on "
+                f"one CPU thread, batch of "
                 f"{self.batch_size})</caption><tr>{head}</tr>{rows}</table>")
 
     def _row(self, name, f):

@@ -16,7 +16,7 @@ import html
 import ipywidgets as ipw
 import traitlets
 
-from ..accessible import PressedToggle
+from ..accessible import PressedToggle, RadioGroup
 from ..engine import checks
 from ..figures import stages as figs
 from ..kit.course import BLOCKS
@@ -28,7 +28,6 @@ from .runner import BackgroundRunner
 
 MAX_STAGES, MAX_STEPS = 4, 300
 OWN_PLAN = "your own plan"
-WIDE = {"description_width": "initial"}
 
 
 def describe(stages):
@@ -61,11 +60,13 @@ class StagePlanner(ipw.VBox):
             self.stages = stages  # names the preset they match, if any
         self.message = ipw.HTML()
         self.boxes = TypedBoxes(self, self.say)
-        self.preset_box = ipw.Dropdown(options=[*lab.PLANS, OWN_PLAN], description="plan", style=WIDE)
-        traitlets.link((self, "preset"), (self.preset_box, "value"))
+        plans = [*lab.PLANS, OWN_PLAN]  # a radio group: one Tab stop, the arrow keys choose (JupyterLab keeps out)
+        self.preset_box = RadioGroup(labels=plans, label="plan")
+        traitlets.link((self, "preset"), (self.preset_box, "index"), transform=(plans.index, plans.__getitem__))
         self.rows = [self._stage_row(k) for k in range(MAX_STAGES)]
-        self.add_button = ipw.Button(description="Add a stage", icon="plus")
-        self.remove_button = ipw.Button(description="Remove the last stage", icon="minus")
+        self.add_button = ipw.Button(description="Add a stage", icon="plus", layout=ipw.Layout(width="auto"))
+        self.remove_button = ipw.Button(description="Remove the last stage", icon="minus",
+                                        layout=ipw.Layout(width="auto"))
         self.add_button.on_click(shown_in(self.say)(lambda _: self.add_stage()))
         self.remove_button.on_click(shown_in(self.say)(lambda _: self.remove_stage()))
         self.rate_boxes = {block: self.boxes.tie(rate_box(block, rate, width="140px"), "rates",
@@ -79,7 +80,7 @@ class StagePlanner(ipw.VBox):
         self.table = ipw.HTML()
         self.observe(lambda _: self._show_rows(), names="stages")
         self._show_rows()
-        self.children = [ipw.HBox([self.preset_box, self.seed_box]),
+        self.children = [ipw.HBox([ipw.HTML("<b>plan</b>"), self.preset_box, self.seed_box]),
                          *[row for row, _, _ in self.rows], ipw.HBox([self.add_button, self.remove_button]),
                          ipw.HBox([ipw.HTML("rate per block, used in every stage where it trains:"),
                                    *self.rate_boxes.values()], layout=ipw.Layout(flex_flow="row wrap")),
@@ -211,7 +212,8 @@ class StagePlanner(ipw.VBox):
             + "".join(f"<td>{r['found']['drift'][-1].get(b, 0.0):.4f}</td>" for b in BACKBONE_BLOCKS)
             + f"<td>{r['found']['status']}</td></tr>"
             for r in self.runs if r["found"]["accuracy"])
-        return ("<table><caption>Every run so far (the plan: blocks and steps per stage)</caption><tr>"
+        return ("<table style='border-spacing:12px 2px'><caption>Every run so far (the plan: blocks and steps per "
+                "stage)</caption><tr>"
                 "<th scope='col' style='text-align:left'>plan</th><th scope='col' style='text-align:left'>rates</th>"
                 "<th scope='col'>seed</th>"
                 "<th scope='col'>digits (new task)</th><th scope='col'>letters (old task)</th>"
