@@ -187,3 +187,15 @@ def test_a_diverged_rate_leaves_the_learners_model_alone():
     result = explorer.run()
     assert result.status[-1] == "diverged"
     assert before.differences(model) == []
+
+
+def test_the_finder_says_what_became_of_the_model_only_about_its_own_test():
+    """show(result) draws a result without running a test: it claims nothing about the model (before, it repeated
+    the last test's sentence, about a model that may have changed since)."""
+    model = learners_model()
+    finder = LRFinder(model, easy_task(), start=1e-5, end=10, steps=20)
+    result = finder.run()
+    assert EXACTLY in finder.runner.status.value
+    freeze(model, "head")  # the learner changes the model after the test
+    finder.show(result)
+    assert "Done" in finder.runner.status.value and "exactly as before" not in finder.runner.status.value

@@ -15,6 +15,9 @@ import numbers
 #: the largest learning rate accepted: 1e9 is a typo, not an experiment
 MAX_RATE = 10.0
 
+#: the most learning rates compared at once: each one trains a copy of the model
+MAX_RATES = 10
+
 #: the most steps one run may take (about five minutes of the course model on a laptop CPU): 1e6 is a typo that
 #: would hold the kernel for hours, not an experiment
 MAX_STEPS = 10_000
@@ -35,8 +38,8 @@ def _shown(value):
 
 
 def _number(value):
-    """``float(value)`` for numbers and numeric text; ``None`` for anything else (booleans included)."""
-    if isinstance(value, bool) or value is None:
+    """``float(value)`` for numbers and numeric text; ``None`` for anything else (booleans and bytes included)."""
+    if isinstance(value, (bool, bytes, bytearray)) or value is None:
         return None
     try:
         return float(value)
@@ -54,7 +57,7 @@ def rate(value, what="learning rate"):
     return number
 
 
-def rates_from_text(text, most=10):
+def rates_from_text(text, most=MAX_RATES):
     """``"1e-4, 3e-3"`` -> ``[0.0001, 0.003]`` (sorted, repeats dropped); commas, semicolons or spaces separate."""
     parts = [p for p in str(text if text is not None else "").replace(";", ",").replace(" ", ",").split(",") if p]
     if not parts:
@@ -65,7 +68,7 @@ def rates_from_text(text, most=10):
     return rates
 
 
-def rates(values, most=10):
+def rates(values, most=MAX_RATES):
     """Several learning rates, from text (``"1e-4, 3e-3"``) or a list of numbers: sorted, repeats dropped."""
     if isinstance(values, str):
         return rates_from_text(values, most)

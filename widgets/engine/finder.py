@@ -4,8 +4,8 @@
     result.suggestion, result.message
 
 The test only looks: the model's whole training state (weights, BatchNorm statistics, ``requires_grad`` flags,
-train/eval modes, ``.grad``) is put back exactly afterwards, however the test ends (finished, stopped, blown up,
-or an error). ``frozen`` freezes parts for the test only.
+train/eval modes, ``.grad``, each tensor's device and memory layout) is put back exactly afterwards, however the
+test ends (finished, stopped, blown up, or an error). ``frozen`` freezes parts for the test only.
 
 The course's one rule for picking a rate from it: **a tenth of the rate with the lowest smoothed loss** (the
 ``suggestion``). The test reads only the loss of the task it trains on: it says how fast that loss can fall, not
@@ -108,7 +108,7 @@ def lr_range_test(model, train, *, start=1e-6, end=1.0, steps=100, smoothing=0.9
         raise checks.SettingError(f"the end rate ({end:g}) must be above the start rate ({start:g}).")
     steps = checks.steps(steps)
     if steps < 5:
-        raise checks.SettingError(f"the range test needs at least 5 steps; got {steps}.")
+        raise checks.SettingError(f"the range test needs at least 5 steps (a smoothed loss to read); got {steps}.")
     smoothing = checks.fraction(smoothing, "smoothing", include_high=False)
     factor = (end / start) ** (1.0 / (steps - 1))
     watch = _Watch(start, factor, smoothing, steps, progress)

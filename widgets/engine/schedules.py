@@ -88,7 +88,7 @@ def _decay_rate(options):
 
 
 def _eta_min(options):
-    return checks.at_least_zero(options["eta_min"], "eta_min")
+    return checks.fraction(options["eta_min"], "eta_min", 0.0, checks.MAX_RATE, include_low=True)
 
 
 def onecycle_minimum(pct_start):

@@ -109,6 +109,8 @@ def sweep(
     lrs = [checks.rate(lr) for lr in lrs]
     if not lrs:
         raise checks.SettingError("give at least one learning rate, such as 1e-3.")
+    if len(lrs) > checks.MAX_RATES:  # each rate trains a copy of the model
+        raise checks.SettingError(f"at most {checks.MAX_RATES} rates at once; got {len(lrs)}.")
     steps = checks.steps(steps)
     checks.choice(method, "method", ("auto", "vmap", "sequential"))
     vmappable = can_vmap(model, augment)

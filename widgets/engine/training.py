@@ -33,6 +33,7 @@ from torch import nn
 from . import checks
 from .batches import BatchOrder, as_tensors, check_classes, output_classes, shift
 from .checks import TrainingError
+from .devices import pick_device  # noqa: F401 - widgets.pick_device is imported from here
 from .features import FrozenFeatures, fast_predict, predict
 from .forgetting import as_meter
 from .freezing import train_mode, trainable_parameters
@@ -44,21 +45,6 @@ from .seeding import seeded_run
 
 #: the largest shift (in pixels) ``augment`` may ask for: more moves a 32-pixel image off itself
 MAX_SHIFT = 8
-
-
-def pick_device(device=None):
-    """``device`` if given, else CUDA, else Apple MPS, else the CPU."""
-    if device is not None:
-        try:
-            return torch.device(device)
-        except (RuntimeError, TypeError, ValueError):
-            raise TrainingError(f"device must be a name such as 'cpu' or 'cuda'; got {device!r}.") from None
-    if torch.cuda.is_available():
-        return torch.device("cuda")
-    mps = getattr(torch.backends, "mps", None)
-    if mps is not None and mps.is_available():
-        return torch.device("mps")
-    return torch.device("cpu")
 
 
 def evaluate(model, data, batch_size=512):
@@ -268,9 +254,9 @@ class Trainer:
         """
         steps = checks.steps(steps)
         eval_every = max(1, steps // 10) if eval_every is None else (
-            0 if eval_every == 0 else checks.whole(eval_every, "eval_every"))
+            0 if eval_every == 0 else checks.whole(eval_every, "eval_every", 1, checks.MAX_STEPS))
         if patience is not None:
-            patience = checks.whole(patience, "patience")
+            patience = checks.whole(patience, "patience", 1, checks.MAX_STEPS)
             if self.val is None or not eval_every:
                 raise TrainingError("early stopping (patience) needs validation data (val=...) and evaluations.")
         history = History()

@@ -81,4 +81,5 @@ class LRFinder(Runs, ipw.VBox):
             "rate with the lowest smoothed loss). The test reads only this task's training loss: it does not measure "
             "how much the pre-trained blocks forget. Use it for the head; give pre-trained blocks lower rates.")
         ended = {"stopped": "Stopped.", "blew up": "Done: the loss blew up.", "end rate": "Done."}[result.ended]
-        return f"{ended} {self.model_note}"
+        note, self.model_note = self.model_note, ""  # said once, with its own test: show(result) alone touches no model
+        return f"{ended} {note}".strip()
