@@ -67,7 +67,8 @@ def main(argv=None):
     runs = transfer.compare(n_per_class=args.n_per_class, seeds=seeds, steps=args.steps, log=print)
     mean = {name: statistics.mean(r.target_acc for r in rs) for name, rs in runs.items()}
     spread = {name: statistics.pstdev(r.target_acc for r in rs) for name, rs in runs.items()}
-    source_after = {name: statistics.mean(r.source_acc for r in rs) for name, rs in runs.items() if rs[0].source_acc is not None}
+    source_after = {name: statistics.mean(r.source_acc for r in rs)
+                    for name, rs in runs.items() if rs[0].source_acc is not None}
     results = dict(mean)
     results.update(
         chance=1 / 10,

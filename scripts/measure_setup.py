@@ -2,9 +2,10 @@
 
 In a fresh clone of HEAD (a temporary folder, an empty HOME), it times `make setup` (the first set-up), measures
 .venv, times `make setup` again (later runs), and with --tests times `make test` without the browser tests, then
-the browser tests alone (the two add up to `make test`). It prints a table with the machine's load average beside each figure (the times hold for an idle machine
-only), then removes the clone, and names what appeared in the temp directory meanwhile (other programs running
-on the machine may have put some there). Variables such as FTLAB_TORCH_INDEX_URL pass through to the set-up.
+the browser tests alone (the two add up to `make test`). It prints a table with the machine's load average
+beside each figure (the times hold for an idle machine only), then removes the clone, and names what appeared in
+the temp directory meanwhile (other programs running on the machine may have put some there). Variables such as
+FTLAB_TORCH_INDEX_URL pass through to the set-up.
 
     python3 scripts/measure_setup.py [--tests] [--keep]
 """
@@ -35,7 +36,8 @@ def timed(command, cwd, env, log):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--tests", action="store_true", help="also time `make test`: without the browser tests, then them alone")
+    parser.add_argument("--tests", action="store_true",
+                        help="also time `make test`: without the browser tests, then them alone")
     parser.add_argument("--keep", action="store_true", help="keep the clone (and its logs) instead of removing it")
     args = parser.parse_args()
 

@@ -6,6 +6,7 @@ included.
 
 import ast
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -78,6 +79,8 @@ def test_there_is_no_import_cycle_among_the_packages_modules():
     assert cycles == [], "import cycles: " + "; ".join(" -> ".join(c) for c in cycles)
 
 
+#: top-level modules every room may import: where files live and how they are written
+SHARED = {"files"}
 #: room -> the rooms (and shared top-level modules) it may import; nothing else of the package
 ROOMS = {
     "engine": set(),
@@ -98,13 +101,13 @@ def _room(name):
 def test_every_module_lives_in_a_room_or_is_one_of_the_few_top_level_tools():
     top_level = {_room(n) for n in MODULES if MODULES[n].parent == PACKAGE and n != "widgets"}
     assert set(ROOMS) <= {_room(n) for n in MODULES}
-    assert top_level <= {"accessible", "checking", "pretrain", "report", "save_hook", "sitting"}, top_level
+    assert top_level <= {"accessible", "checking", "files", "pretrain", "report", "save_hook", "sitting"}, top_level
 
 
 def _room_violations(graph, room):
     return [f"{name} imports {target}" for name, targets in sorted(graph.items()) if _room(name) == room
             for target in sorted(targets)
-            if target != "widgets" and _room(target) != room and _room(target) not in ROOMS[room]]
+            if target != "widgets" and _room(target) != room and _room(target) not in ROOMS[room] | SHARED]
 
 
 @pytest.mark.parametrize("room", sorted(ROOMS))
@@ -162,14 +165,19 @@ def _writes_requires_grad(name):
     for node in ast.walk(_tree(name)):
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "requires_grad_":
             lines.append(node.lineno)
-        targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AugAssign) else []
+        targets = (node.targets if isinstance(node, ast.Assign)
+                   else [node.target] if isinstance(node, ast.AugAssign) else [])
         lines += [t.lineno for t in targets if isinstance(t, ast.Attribute) and t.attr == "requires_grad"]
     return lines
 
 
 def test_only_the_freezing_module_writes_requires_grad():
     writers = {name for name in MODULES if _writes_requires_grad(name)}
-    assert writers - {"widgets.codegen.keras_side"} == {"widgets.engine.freezing"}
+    scripts = {"widgets.codegen.keras_side", "widgets.codegen.recipe_template"}  # code the learner gets: plain PyTorch
+    # the freezing API and the snapshot it restores from (state.py puts back the flags it saw, nothing else)
+    assert writers - scripts == {"widgets.engine.freezing", "widgets.engine.state"}
+    state_lines = _writes_requires_grad("widgets.engine.state")
+    assert len(state_lines) == 1, f"state.py writes requires_grad at lines {state_lines}: only its restore may"
 
 
 def test_one_freezing_api():
@@ -200,3 +208,39 @@ def test_lessons_import_only_widgets(lesson):
                 assert all(a.name == "widgets" or not a.name.startswith("widgets") for a in node.names), f"cell {index}"
         for room in ("engine", "kit", "ui", "modes", "figures"):
             assert f"widgets.{room}" not in code, f"cell {index}: widgets.{room}"
+
+
+def _unbounded_caches(tree):
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and getattr(node.func, "attr", getattr(node.func, "id", "")) == "lru_cache":
+            sizes = [k.value for k in node.keywords if k.arg == "maxsize"] + node.args[:1]
+            if not sizes or (isinstance(sizes[0], ast.Constant) and sizes[0].value is None):
+                found.append(node.lineno)
+        if isinstance(node, ast.Attribute) and node.attr == "cache" and getattr(node.value, "id", "") == "functools":
+            found.append(node.lineno)
+    return found
+
+
+def test_every_cache_is_bounded():
+    """A cache that holds runs or tensors must not grow without end in a long session: each names its size."""
+    assert {name: lines for name in MODULES if (lines := _unbounded_caches(_tree(name)))} == {}
+
+
+def test_the_cache_rule_sees_an_unbounded_cache():
+    """Control: the rule reports ``lru_cache(maxsize=None)``, a bare ``lru_cache`` and ``functools.cache``."""
+    source = ("import functools\n@functools.lru_cache(maxsize=None)\ndef f(): pass\n@functools.cache\ndef g(): pass\n"
+              "@functools.lru_cache()\ndef h(): pass\n@functools.lru_cache(maxsize=8)\ndef k(): pass\n")
+    assert _unbounded_caches(ast.parse(source)) == [2, 4, 6]
+
+
+def test_the_readme_layout_names_every_room_of_the_package_and_of_the_tests():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    layout = readme[readme.index("## Layout"):readme.index("## Contributing")]
+    rooms = sorted(p.name for p in PACKAGE.iterdir() if p.is_dir() and (p / "__init__.py").is_file())
+    test_rooms = sorted(p.name for p in (ROOT / "tests").iterdir() if p.is_dir() and p.name not in ("support",))
+    assert [r for r in rooms if f"`{r}/`" not in layout] == []
+    assert [r for r in test_rooms if f"`{r}/`" not in layout] == []
+    named = set(re.findall(r"`(\w+)/`", layout))
+    assert named <= set(rooms) | set(test_rooms) | {"course", "widgets", "tests", "benchmarks", "content", "progress",
+                                                    "classroom", "lessons", "browser", "hub"}, named

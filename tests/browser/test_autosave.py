@@ -123,7 +123,8 @@ def test_a_copy_under_another_name_keeps_its_outputs(lab, jupyter_server):
         since = _last_modified(jupyter_server, path)
         with autosave_every(jupyter_server, seconds=2):
             lab.open(path)
-            first = next(i for i, cell in enumerate(nbformat.read(copy, as_version=4).cells) if cell.cell_type == "code")
+            first = next(i for i, cell in enumerate(nbformat.read(copy, as_version=4).cells)
+                         if cell.cell_type == "code")
             lab.run_cells(first, first)
             wait_for_autosave(lab, jupyter_server, path, since, executed=first)
         saved = nbformat.read(copy, as_version=4)

@@ -15,7 +15,8 @@ LESSONS = ("02_freezing_layers", "04_learning_rate")
 
 
 def first_question_right_option(lesson_id):
-    question = yaml.safe_load((REPO / "widgets" / "modes" / "content" / "lessons" / f"{lesson_id}.yaml").read_text())["quiz"][0]
+    question = yaml.safe_load(
+        (REPO / "widgets" / "modes" / "content" / "lessons" / f"{lesson_id}.yaml").read_text())["quiz"][0]
     return question["id"], next(o["text"] for o in question["options"] if o.get("correct") is True)
 
 

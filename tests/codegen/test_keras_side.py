@@ -49,7 +49,8 @@ def test_frozen_batchnorm_runs_in_inference_mode_in_keras_but_not_in_torch():
 def test_the_keras_code_shown_is_the_code_that_runs():
     keras = keras_side.keras()
     model = keras_side.tiny_model()
-    code = keras_side.keras_code(lr=3e-4, frozen=("conv1",), schedule={"name": "exponential", "decay_steps": 10, "decay_rate": 0.5})
+    code = keras_side.keras_code(lr=3e-4, frozen=("conv1",),
+                                 schedule={"name": "exponential", "decay_steps": 10, "decay_rate": 0.5})
     exec(code, {"keras": keras, "model": model})
     assert not model.get_layer("conv1").trainable and model.get_layer("head").trainable
     rate = model.optimizer.learning_rate
@@ -59,7 +60,8 @@ def test_the_keras_code_shown_is_the_code_that_runs():
 def test_the_torch_code_shown_is_the_code_that_runs():
     model = CourseCNN(width=8)
     scope = {"torch": torch, "model": model}
-    exec(keras_side.torch_code(lr=1e-4, frozen=("conv1", "conv2"), schedule={"name": "exponential", "decay_steps": 4, "decay_rate": 0.1}), scope)
+    exec(keras_side.torch_code(lr=1e-4, frozen=("conv1", "conv2"),
+                               schedule={"name": "exponential", "decay_steps": 4, "decay_rate": 0.1}), scope)
     trained = {id(p) for group in scope["optimizer"].param_groups for p in group["params"]}
     assert trained == {id(p) for p in model.parameters() if p.requires_grad}
     assert not any(p.requires_grad for p in model.conv1.parameters())
@@ -67,7 +69,8 @@ def test_the_torch_code_shown_is_the_code_that_runs():
 
 
 def test_fit_keras_keeps_frozen_layers_and_decays_the_rate():
-    result = keras_side.fit_keras(lr=1e-2, frozen=("conv1",), epochs=2, schedule={"name": "exponential", "decay_steps": 3, "decay_rate": 0.5})
+    result = keras_side.fit_keras(lr=1e-2, frozen=("conv1",), epochs=2,
+                                  schedule={"name": "exponential", "decay_steps": 3, "decay_rate": 0.5})
     model = result["model"]
     fresh = keras_side.tiny_model()
     assert np.array_equal(model.get_layer("conv1").get_weights()[0], fresh.get_layer("conv1").get_weights()[0])

@@ -1,4 +1,5 @@
-"""A lesson's first figure does not pay for jsonschema's IRI parsers (see ``widgets.figures._import_plotly_renderers``)."""
+"""A lesson's first figure does not pay for jsonschema's IRI parsers (see
+``widgets.figures._import_plotly_renderers``)."""
 
 import subprocess
 import sys

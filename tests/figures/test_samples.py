@@ -50,7 +50,8 @@ def test_predictions_mark_the_mistakes():
     predictions[0] = 7
     figure = widgets.show_samples(train, per_class=0, predictions=predictions)
     captions = [a.text for a in figure.layout.annotations]
-    assert captions[0] == f"{train.classes[int(train.labels[0])]}→7" and captions[1] == train.classes[int(train.labels[1])]
+    assert (captions[0] == f"{train.classes[int(train.labels[0])]}→7"
+            and captions[1] == train.classes[int(train.labels[1])])
 
 
 def test_filters_and_feature_maps_are_scaled_to_full_range():
@@ -78,7 +79,8 @@ def test_the_model_diagram_shows_every_block_with_the_shape_it_really_outputs():
     model = widgets.load_pretrained("course", num_classes=10)
     figure = widgets.model_diagram(model)
     texts = [a.text for a in figure.layout.annotations if a.text]
-    assert [t.split("</b>")[0].removeprefix("<b>") for t in texts] == ["input", "conv1", "conv2", "conv3", "pool", "head"]
+    assert ([t.split("</b>")[0].removeprefix("<b>") for t in texts]
+            == ["input", "conv1", "conv2", "conv3", "pool", "head"])
     assert "out: 32 x 16 x 16" in texts[1] and "out: 512" in texts[4] and "out: 10" in texts[5]
     assert "5,130 params" in texts[5]
     assert figure.layout.width <= 700

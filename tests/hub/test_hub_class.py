@@ -3,7 +3,7 @@ and answer a quiz question; each one's work stays in their own home, and a secon
 
 The course comes from a local bare clone of this repository (the class's upstream), pulled by nbgitpuller into
 each learner's home. The kernels run in the learners' own servers, with their own $HOME and environment, so the
-progress file lands where a learner's would: ``~/.fine_tuning_lab/progress.json``.
+progress file lands where a learner's would: ``~/.fine-tuning-lab/progress.json``.
 
 The first part (log in, start, pull, open the lesson) runs for all learners at once, as when a class clicks
 the link together. The lesson runs and the second pulls go one learner at a time, so that every file written
@@ -118,7 +118,7 @@ def test_a_class_of_four_on_jupyterhub(hub, course_repo, tmp_path):
         home = homes / name
         assert (home / TARGET / "course" / f"{LESSON}.ipynb").is_file(), f"{name}: the course was not pulled"
         assert (home / TARGET / ".git").is_dir()
-        assert not (home / ".fine_tuning_lab").exists(), f"{name}: progress before any answer"
+        assert not (home / ".fine-tuning-lab").exists(), f"{name}: progress before any answer"
 
     # --- one learner at a time: the lesson top to bottom, then one quiz answer; the other homes stay as they were
     results = {}
@@ -145,14 +145,14 @@ def test_a_class_of_four_on_jupyterhub(hub, course_repo, tmp_path):
         home, answer = homes / name, result["answer"]
         # the course's package came from the learner's own pulled folder, and their progress went to their home
         assert answer["widgets"].startswith(str(home / TARGET / "widgets")), answer
-        assert answer["progress"] == str(home / ".fine_tuning_lab" / "progress.json"), answer
+        assert answer["progress"] == str(home / ".fine-tuning-lab" / "progress.json"), answer
         assert answer["score"] == [1, 1], answer
-        saved = json.loads((home / ".fine_tuning_lab" / "progress.json").read_text())
+        saved = json.loads((home / ".fine-tuning-lab" / "progress.json").read_text())
         assert list(saved["lessons"]) == [LESSON], saved
         quiz = saved["lessons"][LESSON]["quiz"]
         assert list(quiz) == [answer["question"]] and quiz[answer["question"]]["correct"] is True, quiz
         progress_files = [p for p in home.rglob("progress*.json")]
-        assert progress_files == [home / ".fine_tuning_lab" / "progress.json"], progress_files
+        assert progress_files == [home / ".fine-tuning-lab" / "progress.json"], progress_files
     questions = [r["answer"]["question"] for r in results.values()]
     assert len(set(questions)) == len(LEARNERS), questions  # each learner's answer is theirs alone
     if tester_progress:  # the test runner's own progress file was not written by any learner

@@ -21,7 +21,7 @@ from widgets.labs import evidence_file, ledger
 ROOT = Path(__file__).resolve().parents[2]
 LEDGER = ROOT / "course" / "claims.yaml"
 CONTENT = ROOT / "widgets" / "modes" / "content" / "lessons"
-SECTIONS_WITH_ITEMS = ("cards", "quiz", "challenges", "practice", "explain")  # the diagnostic lists their ids
+SECTIONS_WITH_ITEMS = ("cards", "quiz", "challenges", "practice", "explain")  # and the diagnostic's two forms
 FIELDS = {"id", "statement", "experiment", "seeds", "taught", "tested", "measure"}
 
 
@@ -43,6 +43,8 @@ def _content():
         for section in SECTIONS_WITH_ITEMS:
             for item in data.get(section) or []:
                 items[item["id"]] = item
+        for form in (data.get("diagnostic") or {}).values():
+            items.update({item["id"]: item for item in form})
         for k, point in enumerate((data.get("cheatsheet") or {}).get("points") or []):
             items[f"cheatsheet-{k + 1}"] = point if isinstance(point, dict) else {"text": point}  # text: no claims
         out[path.stem] = items
@@ -113,7 +115,7 @@ def _measurements():
     """``(claim, "design" | "evaluation")`` in ledger order; a claim that is not seed-dependent has no evaluation."""
     claims = _ledger() if LEDGER.exists() else []
     return [pytest.param(claim, role, id=f"{claim['id']}-{role}") for claim in claims
-            for role in ("design", "evaluation") if role == "design" or ledger.seeded(claim)]
+            for role in ledger.roles() if role == "design" or ledger.seeded(claim)]
 
 
 @pytest.mark.claims

@@ -57,8 +57,8 @@ def test_the_progress_file_is_where_the_guide_says(monkeypatch, tmp_path):
     assert "`FTLAB_PROGRESS`" in GUIDE
     monkeypatch.delenv("FTLAB_PROGRESS")
     monkeypatch.setenv("HOME", str(tmp_path))
-    assert store.default_progress_path() == tmp_path / ".fine_tuning_lab" / "progress.json"
-    assert "`~/.fine_tuning_lab/progress.json`" in GUIDE
+    assert store.default_progress_path() == tmp_path / ".fine-tuning-lab" / "progress.json"
+    assert "`~/.fine-tuning-lab/progress.json`" in GUIDE
 
 
 def test_the_reset_calls_in_the_guide_work(tmp_path):
@@ -163,10 +163,12 @@ def test_the_tljh_snippet_is_python_that_sets_the_same_environment():
 
 def test_a_node_holds_what_the_guide_says():
     guarantee, _ = _guarantee_and_limit()
-    sentence = (r"a node with (\d+) CPU cores and (\d+) GB holds (\d+) learners \(Kubernetes keeps about (\d+) core and "
+    sentence = (r"a node with (\d+) CPU cores and (\d+) GB holds (\d+) learners "
+                r"\(Kubernetes keeps about (\d+) core and "
                 r"(\d+) GB for itself\): a class of (\d+) needs (\d+) such nodes")
     found = re.search(sentence.replace(" ", r"\s+"), GUIDE)  # the guide wraps its lines anywhere
     cores, memory, per_node, kept_cores, kept_memory, learners, nodes = (int(x) for x in found.groups())
     cpu_guarantee = yaml.safe_load(_code("yaml"))["singleuser"]["cpu"]["guarantee"]
-    assert per_node == min(math.floor((memory - kept_memory) / guarantee), math.floor((cores - kept_cores) / cpu_guarantee))
+    assert per_node == min(math.floor((memory - kept_memory) / guarantee),
+                           math.floor((cores - kept_cores) / cpu_guarantee))
     assert nodes == math.ceil(learners / per_node)

@@ -102,7 +102,8 @@ class FrozenFeatures:
         return (k,) + tuple((id(t), t._version) for t in list(prefix.parameters()) + list(prefix.buffers()))
 
     def get(self, key, x, k=None):
-        """``model[:k](x)`` (``k`` defaults to :meth:`depth`), computed once for ``key`` while the prefix is unchanged."""
+        """``model[:k](x)`` (``k`` defaults to :meth:`depth`), computed once for ``key`` while the prefix is
+        unchanged."""
         k = self.depth() if k is None else k
         if k == 0:
             return x.to(self.device)

@@ -100,8 +100,8 @@ def lr_range_test(model, train, *, start=1e-6, end=1.0, steps=100, smoothing=0.9
 
     Ends early once the smoothed loss is 4x its best, or when ``stop`` (a ``threading.Event``) is set. Suggests
     a tenth of the rate at its minimum (``min_over_10``, the ``suggestion``) and marks where the smoothed loss
-    falls fastest (``steepest``, :func:`steepest_fall`). ``frozen``: names of parts to freeze during the test (everything else trains).
-    ``progress(fraction)`` is called after every step.
+    falls fastest (``steepest``, :func:`steepest_fall`). ``frozen``: names of parts to freeze during the test
+    (everything else trains). ``progress(fraction)`` is called after every step.
     """
     start, end = checks.rate(start, "start rate"), checks.rate(end, "end rate")
     if end <= start:

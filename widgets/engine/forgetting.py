@@ -72,4 +72,5 @@ def as_meter(source):
         return OldTask(source[0], source[1])
     if callable(source):
         return _ByFunction(source)
-    raise SettingError("the old task (source) must be an OldTask, (data, original_head) or a function model -> accuracy.")
+    raise SettingError("the old task (source) must be an OldTask, (data, original_head) "
+                       "or a function model -> accuracy.")

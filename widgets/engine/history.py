@@ -17,8 +17,9 @@ class History:
 
     ``final``: the same measures for the model as ``fit`` LEFT it. After early stopping that is the restored best
     model; after divergence, the restored starting point. ``blowup`` (after divergence only): the step, the loss
-    and the same measures for the model where it blew up, before it was restored. ``status`` is one of :data:`ENDINGS`; ``message`` says
-    it in words; ``notes`` lists what the trainer did on your behalf (cached features, rebuilt optimizer ...).
+    and the same measures for the model where it blew up, before it was restored. ``status`` is one of
+    :data:`ENDINGS`; ``message`` says it in words; ``notes`` lists what the trainer did on your behalf (cached
+    features, rebuilt optimizer ...).
     """
 
     steps: list = field(default_factory=list)

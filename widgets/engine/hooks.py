@@ -113,7 +113,8 @@ class EarlyStopping(Hook):
         self.best_state.restore(trainer.model)
         history.end("early-stopped", (
             f"Early stopping at step {trainer.steps_done}: validation accuracy had not improved for {self.patience} "
-            f"evaluations, so the weights of step {self.best_step} (validation accuracy {self.best:.1%}) were restored."))
+            f"evaluations, so the weights of step {self.best_step} "
+            f"(validation accuracy {self.best:.1%}) were restored."))
         return True
 
     def after_fit(self, trainer, history):

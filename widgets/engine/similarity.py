@@ -29,14 +29,14 @@ def centred_gram(features):
     return x @ x.T
 
 
-def cka_of_grams(k, l):
+def cka_of_grams(k, g):
     """Linear CKA from two :func:`centred_gram` results of the same images."""
-    if len(k) != len(l):
-        raise ValueError(f"linear_cka compares features of the same images: got {len(k)} and {len(l)} rows.")
-    denominator = (k.norm() * l.norm()).item()
+    if len(k) != len(g):
+        raise ValueError(f"linear_cka compares features of the same images: got {len(k)} and {len(g)} rows.")
+    denominator = (k.norm() * g.norm()).item()
     if denominator == 0:
         raise ValueError("linear_cka needs features that vary across the images (these are constant).")
-    return ((k * l).sum() / (k.norm() * l.norm())).item()
+    return ((k * g).sum() / (k.norm() * g.norm())).item()
 
 
 def linear_cka(x, y):

@@ -72,7 +72,8 @@ def vmap_steps(rest, params, buffers, trainable, rates):
     def predict(x):  # (K, N, classes)
         evaluating = copy.deepcopy(template).eval()
         with torch.no_grad():
-            return vmap(lambda p, b, x: functional_call(evaluating, (p, b), (x,)), in_dims=(0, 0, None))(params, buffers, x)
+            return vmap(lambda p, b, x: functional_call(evaluating, (p, b), (x,)),
+                        in_dims=(0, 0, None))(params, buffers, x)
 
     return step_fn, restart, lambda: None, predict
 

@@ -74,7 +74,8 @@ def _has_training_batchnorm(module):
 
 def can_vmap(model, augment=False):
     """True when ``sweep`` can train all rates at once: an ``nn.Sequential`` (its frozen prefix, if any, is cached),
-    no augmentation, and a trainable rest without BatchNorm (its running statistics cannot be updated inside ``vmap``)."""
+    no augmentation, and a trainable rest without BatchNorm (its running statistics cannot be updated inside
+    ``vmap``)."""
     if augment or not isinstance(model, nn.Sequential):
         return False
     k = frozen_prefix(model)
@@ -120,7 +121,8 @@ def sweep(
     if method == "vmap":
         result = _sweep_vmap(model, train, val, lrs, steps, source, batch_size, seed, callback, stop, device)
     else:
-        result = _sweep_sequential(model, train, val, lrs, steps, source, batch_size, seed, augment, callback, stop, device)
+        result = _sweep_sequential(model, train, val, lrs, steps, source, batch_size, seed, augment, callback, stop,
+                                   device)
     result.seconds = time.perf_counter() - started
     return result
 

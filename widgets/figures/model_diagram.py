@@ -15,7 +15,8 @@ def block_shapes(model, image_size=32):
     """``[(name, layer summary, output shape without the batch, parameters)]`` for each top-level block."""
     shapes, hooks = {}, []
     for name, block in model.named_children():
-        hooks.append(block.register_forward_hook(lambda m, i, out, name=name: shapes.__setitem__(name, tuple(out.shape[1:]))))
+        hooks.append(block.register_forward_hook(
+            lambda m, i, out, name=name: shapes.__setitem__(name, tuple(out.shape[1:]))))
     modes = [(m, m.training) for m in model.modules()]
     model.eval()
     try:

@@ -101,7 +101,8 @@ def _to_pictures(tensors):
     """Scale each map/filter to 0-255 on its own (so weak and strong ones are both visible)."""
     flat = tensors.reshape(len(tensors), -1)
     low, high = flat.min(1).values, flat.max(1).values
-    scaled = (tensors - low.view(-1, *[1] * (tensors.ndim - 1))) / (high - low + 1e-8).view(-1, *[1] * (tensors.ndim - 1))
+    scaled = ((tensors - low.view(-1, *[1] * (tensors.ndim - 1)))
+              / (high - low + 1e-8).view(-1, *[1] * (tensors.ndim - 1)))
     return (scaled * 255).round().to(torch.uint8)
 
 

@@ -159,7 +159,8 @@ def update_schedule(fig, curves, highlight=None):
     for i, (name, curve) in enumerate(curves.items()):
         bold = highlight is None or name == highlight
         traces.append(go.Scatter(x=list(range(len(curve))), y=[max(v, 1e-12) for v in curve], mode="lines+markers",
-                                 name=name, opacity=1.0 if bold else 0.35, line=line(i, width=4 if name == highlight else 2),
+                                 name=name, opacity=1.0 if bold else 0.35,
+                                 line=line(i, width=4 if name == highlight else 2),
                                  marker=marker(i, maxdisplayed=8)))
     _set_traces(fig, traces)
     return fig
@@ -195,7 +196,8 @@ def update_rates(fig, rates, uniform=None):
     traces = [go.Bar(x=names, y=values, text=text, textposition="outside", marker_color=colour(0),
                      name="discriminative")]
     if uniform is not None:
-        traces.append(go.Scatter(x=names, y=[uniform] * len(names), mode="lines+markers", name=f"uniform: {uniform:.0e}",
+        traces.append(go.Scatter(x=names, y=[uniform] * len(names), mode="lines+markers",
+                                 name=f"uniform: {uniform:.0e}",
                                  line={**line(3), "dash": "dot"}, marker=marker(3)))
     _set_traces(fig, traces)
     return fig
@@ -209,9 +211,10 @@ def train_val_figure(widget=False, title="Accuracy: training set (solid) vs vali
                  yaxis_tickformat=".0%")
 
 
-def update_train_val(fig, runs):
-    """``runs``: ``{label: History}``; per run a solid training line and a dashed validation line, both in the run's
-    colour and marker. A run that stopped early ends where it stopped."""
+def update_train_val(fig, runs, held_out="validation"):
+    """``runs``: ``{label: History}``; per run a solid training line and a dashed line for the held-out images
+    (``held_out`` names them: the validation set, or the test set), both in the run's colour and marker. A run that
+    stopped early ends where it stopped."""
     traces = []
     for i, (label, history) in enumerate(runs.items()):
         traces.append(go.Scatter(x=history.eval_steps[: len(history.train_acc)], y=history.train_acc,
@@ -219,7 +222,7 @@ def update_train_val(fig, runs):
                                  line={**line(i), "dash": TRAIN_DASH}, marker=marker(i)))
         if history.val_acc:
             traces.append(go.Scatter(x=history.eval_steps[: len(history.val_acc)], y=history.val_acc,
-                                     mode="lines+markers", name=f"{label}: validation", legendgroup=label,
+                                     mode="lines+markers", name=f"{label}: {held_out}", legendgroup=label,
                                      line={**line(i), "dash": VALIDATION_DASH},
                                      marker={**marker(i), "symbol": marker(i)["symbol"] + "-open"}))
     _set_traces(fig, traces)

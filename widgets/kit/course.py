@@ -30,7 +30,7 @@ def course_model(num_classes=10, seed=0):
         return load_course_model(num_classes=num_classes)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.lru_cache(maxsize=16)
 def few_shot_task(n_per_class=10, val_every=3):
     """``(train, val)``: ``n_per_class`` labelled Digits-M images per digit, and every ``val_every``-th image of
     the held-out test set as a quick validation set."""
@@ -43,7 +43,7 @@ def validation_task(n_per_class, val_per_class=30, seed=0):
     return data.target_validation_task(n_per_class=n_per_class, val_per_class=val_per_class, seed=seed)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.lru_cache(maxsize=16)
 def forgetting_meter(every=3, path=None):
     """The forgetting meter: every ``every``-th held-out letter, read with the model's ORIGINAL letters head
     (from the shipped checkpoint, or the one at ``path``)."""

@@ -65,7 +65,8 @@ def _smooth_background(rng, colour, size):
     elif kind == 2:
         coarse = rng.normal(0, 30, (4, 4, 3)).astype(np.float32)
         noise = np.stack(
-            [np.asarray(Image.fromarray(coarse[..., c], mode="F").resize((size, size), Image.BICUBIC)) for c in range(3)],
+            [np.asarray(Image.fromarray(coarse[..., c], mode="F").resize((size, size), Image.BICUBIC))
+             for c in range(3)],
             -1,
         )
         pixels = colour[None, None] + noise
@@ -113,7 +114,7 @@ def _add_noise(rng, pixels):
 
 
 # ------------------------------------------------------------------------------------------ source task
-@functools.lru_cache(maxsize=None)
+@functools.lru_cache(maxsize=16)
 def _font(size):
     return ImageFont.load_default(size=size)  # Pillow >= 10.1 embeds a scalable font: no font files needed
 
@@ -226,7 +227,7 @@ def digits_m():
     return ImageSet(images, labels, DIGITS, "Digits-M")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.lru_cache(maxsize=16)
 def _pool_and_test_indices(classes):
     """A fixed stratified split: half of each class is the test set, the other half the labelled pool."""
     _, labels = load_digit_strokes()
@@ -274,6 +275,13 @@ def target_task(n_per_class=10, seed=0, classes=tuple(range(10))):
     train = pool.per_class(n_per_class, seed=1000 + seed)
     train.name = f"Digits-M train ({n_per_class} per class)"
     return train, test
+
+
+def shifted_test_set():
+    """The Digits-M test digits (the same strokes, in the same order, as ``target_task``'s test set) drawn white on
+    black without clutter: a colour scheme no fine-tuning on Digits-M sees, for measuring a distribution shift."""
+    _, test = _pool_and_test_indices(tuple(range(10)))
+    return plain_digits().subset(test, "Digits-M test digits, white on black (shifted)")
 
 
 def target_validation_task(n_per_class=10, seed=0, val_per_class=30, classes=tuple(range(10))):

@@ -2,23 +2,24 @@
 
 The course's own data is drawn by code (Digits-M: 1,797 digits drawn onto clutter, about 7 s; the 1,000 held-out
 letters, about 1 s). Every lesson's kernel would draw it again; instead the first one keeps it in ``$FTLAB_DATA``
-(or ``~/.cache/fine-tuning-lab``), under a name that holds a hash of the code that drew it, so changed code never
+(or ``~/.fine-tuning-lab/cache``), under a name that holds a hash of the code that drew it, so changed code never
 reads an old file, and the file an older version kept is removed once the new one is written. A file that cannot
 be read or written is simply made again: keeping is only ever a shortcut.
 """
 
 import hashlib
-import os
+import io
 import re
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
+from ..files import atomic_write, cache_folder
+
 
 def folder():
-    """Where the course keeps data it downloaded or made: ``$FTLAB_DATA`` or ``~/.cache/fine-tuning-lab``."""
-    return Path(os.environ.get("FTLAB_DATA") or Path.home() / ".cache" / "fine-tuning-lab")
+    """Where the course keeps data it downloaded or made: ``$FTLAB_DATA`` or ``~/.fine-tuning-lab/cache``."""
+    return cache_folder()
 
 
 def array(name, code_file, make):
@@ -32,16 +33,11 @@ def array(name, code_file, make):
     except (OSError, ValueError):
         pass
     made = np.ascontiguousarray(make())
-    partial = None
+    buffer = io.BytesIO()
+    np.save(buffer, made, allow_pickle=False)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{name}-", suffix=".npy", delete=False) as out:
-            partial = Path(out.name)
-            np.save(out, made, allow_pickle=False)
-        os.replace(partial, path)
+        atomic_write(path, buffer.getvalue())
     except OSError:
-        if partial is not None:
-            partial.unlink(missing_ok=True)
         return made
     kept_before = re.compile(re.escape(name) + r"-[0-9a-f]{16}\.npy")
     for stale in path.parent.glob(f"{name}-*.npy"):

@@ -75,7 +75,8 @@ def truncate(model, after, num_classes=10):
     parts = [(name, model.get_submodule(name)) for name in kept] + [("pool", model.pool)]
     channels = model.get_submodule(after)[0].out_channels  # the block's convolution
     features = channels * 4  # the pool averages each channel over a 2x2 grid
-    small = nn.Sequential(OrderedDict(parts + [("head", nn.Linear(features, checks.whole(num_classes, "num_classes")))]))
+    small = nn.Sequential(OrderedDict(
+        parts + [("head", nn.Linear(features, checks.whole(num_classes, "num_classes")))]))
     small.arch_name = f"course, cut after {after}"
     info = getattr(model, "weights_info", "course model").split(";")[0]
     small.weights_info = f"{info}; only {', '.join(kept)} kept; new {num_classes}-class head with random weights"

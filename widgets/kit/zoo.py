@@ -220,7 +220,8 @@ def weights_status(names=ARCHITECTURES, *, check_download=True, timeout=3.0, mir
             continue
         path = weights_path(name)
         if os.path.exists(path):
-            statuses.append(WeightsStatus(name, True, f"ImageNet weights in the torch cache ({os.path.basename(path)})"))
+            statuses.append(WeightsStatus(name, True,
+                                          f"ImageNet weights in the torch cache ({os.path.basename(path)})"))
             continue
         if check_download:
             base = mirror or os.environ.get(MIRROR_ENV)

@@ -15,6 +15,10 @@ a GPU's kernels round differently, so the same seed would give other numbers and
 import statistics
 from dataclasses import dataclass, field
 
+#: how many runs each lab keeps in memory (per cached function): every run a lesson's claims read, on the design
+#: and the evaluation seeds, with room to spare; bounded, so a long session's memory never grows without end
+RUNS_KEPT = 512
+
 #: where every experiment trains (passed to each Trainer, sweep and range test of this package): the CPU
 DEVICE = "cpu"
 

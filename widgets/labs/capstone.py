@@ -11,8 +11,9 @@ from ..engine.freezing import freeze, unfreeze
 from ..engine.seeding import seeded
 from ..engine.training import Trainer, evaluate
 from ..kit import data
+from ..kit.model import BACKBONE_BLOCKS
 from ..kit.zoo import load_pretrained
-from . import DEVICE, evidence, mean, pct, spread
+from . import DEVICE, RUNS_KEPT, evidence, mean, pct, spread
 from .once import keep_for_the_session
 
 SEEDS = (0, 1, 2)
@@ -30,7 +31,7 @@ def two_stage_fine_tune(train, val, seed=0, between_stages=None):
     """
     with seeded(seed):  # the new head starts the same way for a given seed
         model = load_pretrained("course", num_classes=10)
-    freeze(model, "conv1", "conv2", "conv3")
+    freeze(model, *BACKBONE_BLOCKS)
     stage1 = Trainer(model, train, val, lr=1e-2, augment=False, seed=seed, device=DEVICE).fit(150)
     if between_stages is not None:
         between_stages(model)
@@ -40,7 +41,7 @@ def two_stage_fine_tune(train, val, seed=0, between_stages=None):
     return model, stage1, stage2
 
 
-@functools.lru_cache(maxsize=None)
+@functools.lru_cache(maxsize=RUNS_KEPT)
 def run(seed):
     """One seed: the two Histories, and the test accuracy of the model stage one left (measured here, for the
     experiment only: the lesson looks at the test set once) and of the final model."""

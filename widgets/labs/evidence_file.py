@@ -132,7 +132,7 @@ def problems(data=None, claims=None, code=None):
               if claim_id not in known]
     for entry in claims:
         records = data["claims"].get(entry["id"], {})
-        for role in ("design", "evaluation") if ledger.seeded(entry) else ("design",):
+        for role in ledger.roles() if ledger.seeded(entry) else ("design",):
             record = records.get(role)
             if record is None:
                 found.append(f"{entry['id']}: never measured on its {role} seeds")

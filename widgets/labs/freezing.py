@@ -17,21 +17,20 @@ from ..engine.features import fast_predict
 from ..engine.seeding import seeded
 from ..engine.training import Trainer
 from ..kit import data
-from ..kit.course import course_model
+from ..kit.course import BLOCKS, course_model
 from ..kit.model import BACKBONE_BLOCKS, CourseCNN
-from . import DEVICE, evidence, mean, pct
+from . import DEVICE, RUNS_KEPT, evidence, mean, pct
 from .once import keep_for_the_session
 
 STEPS = 40  # the three fine-tunes' order holds on every seed from 40 steps on (at 30 the head alone has not caught up)
 ADAM = ("adam", 1e-3)  # the course's optimizer and rate for these runs
 SGD = ("sgd", 1e-2)  # momentum 0.9, the Trainer's default
 OPTIMIZERS = {"Adam, lr 1e-3": ADAM, "SGD, lr 1e-2": SGD}
-BLOCKS = BACKBONE_BLOCKS + ("head",)
 #: lesson 02's three fine-tunes: what each one freezes
 SETTINGS = {
     "everything trains": (),
-    "conv1, conv2 frozen": ("conv1", "conv2"),
-    "only the head trains": ("conv1", "conv2", "conv3"),
+    "conv1, conv2 frozen": BACKBONE_BLOCKS[:2],
+    "only the head trains": BACKBONE_BLOCKS,
 }
 STARTS = ("pre-trained", "random init")
 
@@ -82,7 +81,7 @@ def fine_tune(seed, start="pre-trained", frozen=(), optimizer=ADAM, steps=STEPS,
     return _fine_tune(seed, start, tuple(frozen), tuple(optimizer), steps, bool(test))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.lru_cache(maxsize=RUNS_KEPT)
 def _fine_tune(seed, start, frozen, optimizer, steps, test):
     train, test_set = data.target_task(n_per_class=10, seed=seed)
     model = start_model(start, seed)
@@ -239,7 +238,7 @@ def shipped_letters_accuracy():
     return letters_accuracy(course_model(num_classes=None))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.lru_cache(maxsize=RUNS_KEPT)
 def batchnorm_run(seed, setting):
     """``(statistics drift after each batch, letters accuracy, every weight unchanged)`` for one setting: the
     letters model (its original head), every parameter frozen, ``BATCHES`` batches of the seed's training digits

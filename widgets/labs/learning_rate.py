@@ -16,8 +16,9 @@ from ..engine.freezing import freeze_exactly
 from ..engine.sweep import sweep
 from ..engine.training import Trainer
 from ..kit.course import PRESETS, course_model, forgetting_meter, validation_task
-from . import DEVICE, evidence, mean, pct, spread
+from . import DEVICE, RUNS_KEPT, evidence, mean, pct, spread
 from .once import keep_for_the_session
+from .progress import showing_progress
 
 SEEDS = (0, 1, 2)
 IMAGES_PER_DIGIT = 10
@@ -38,13 +39,13 @@ def _f(value):
     return f"{value:.0e}".replace("e-0", "e-")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.lru_cache(maxsize=32)  # image tensors: a few MB each
 def task(seed):
     """``(train, validation)`` for ``seed``: 10 images per digit, and 30 others per digit to validate on."""
     return validation_task(IMAGES_PER_DIGIT, seed=seed)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.lru_cache(maxsize=RUNS_KEPT)
 def old_task_before():
     """The old task's accuracy before any fine-tuning (the new head does not take part in it)."""
     return forgetting_meter().accuracy(course_model())
@@ -56,12 +57,20 @@ def rate_sweep(seed, head_only=False):
     return _rate_sweep(seed, bool(head_only))  # one cache key however it is called
 
 
-@functools.lru_cache(maxsize=None)
+@functools.lru_cache(maxsize=RUNS_KEPT)
 def _rate_sweep(seed, head_only):
     model = freeze_exactly(course_model(seed=seed), PRESETS["head only" if head_only else "all layers"])
     train, val = task(seed)
-    return sweep(model, train, val, HEAD_RATES if head_only else RATES, STEPS, source=forgetting_meter(), seed=seed,
-                 device=DEVICE)
+    return sweep_rates(model, train, val, HEAD_RATES if head_only else RATES, STEPS, source=forgetting_meter(),
+                       seed=seed)
+
+
+def sweep_rates(model, train, val, rates=RATES, steps=STEPS, *, source=None, seed=0, augment=False, callback=None,
+                stop=None):
+    """One run spec for the rate sweep, what the LRExplorer's Train button and the claims both train: a copy of
+    ``model`` per rate, from the same start on the same batches, for ``steps`` steps."""
+    return sweep(model, train, val, rates, steps, source=source, seed=seed, augment=augment, callback=callback,
+                 stop=stop, device=DEVICE)
 
 
 def _per_rate(seeds, field, head_only=False):
@@ -114,7 +123,7 @@ def unfrozen_backbone(seeds=SEEDS):
     return evidence(holds, seeds, summary, **{f"old task at {_f(r)}": old[r] for r in shared})
 
 
-@functools.lru_cache(maxsize=None)
+@functools.lru_cache(maxsize=RUNS_KEPT)
 def _frozen_in_train_mode(seed, rate=UNIFORM):
     model = freeze_exactly(course_model(seed=seed), PRESETS["head only"])
     train, val = task(seed)
@@ -163,7 +172,7 @@ def finder_runs(seed, head_only=False):
     return _finder_runs(seed, bool(head_only))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.lru_cache(maxsize=RUNS_KEPT)
 def _finder_runs(seed, head_only):
     frozen = PRESETS["head only"] if head_only else None
     return lr_range_test(course_model(seed=seed), task(seed)[0], steps=FINDER_STEPS, seed=seed, frozen=frozen,
@@ -207,7 +216,7 @@ def finder_and_forgetting(seeds=SEEDS):
 # --------------------------------------------------------------------------------------------- discriminative rates
 
 
-@functools.lru_cache(maxsize=None)
+@functools.lru_cache(maxsize=RUNS_KEPT)
 def rates_run(seed, rates):
     """Every layer trains for 30 steps with ``rates`` (a tuple of ``(block, rate)``): what ``DiscriminativeLR``
     trains; the uniform 3e-3 run is section 1's (same start, same batches)."""
@@ -217,11 +226,24 @@ def rates_run(seed, rates):
     return trainer.fit(STEPS, eval_every=STEPS, eval_at_start=False)
 
 
+def reversed_order(rates):
+    """The same rates given to the blocks in reverse order: the head gets conv1's rate, conv1 the head's."""
+    return dict(zip(rates, reversed(list(rates.values()))))
+
+
+def compared_rates(rates=None, uniform=UNIFORM):
+    """``{"discriminative", "uniform", "reversed"}`` -> the rate(s) of each run DiscriminativeLR compares: one run
+    spec for the widget and for the claims."""
+    rates = dict(DISCRIMINATIVE if rates is None else rates)
+    return {"discriminative": rates, "uniform": uniform, "reversed": reversed_order(rates)}
+
+
 def discriminative_runs(seed):
     """``{"discriminative", "uniform", "reversed"}`` -> History, the three runs DiscriminativeLR compares."""
-    return {"discriminative": rates_run(seed, tuple(DISCRIMINATIVE.items())),
-            "uniform": rate_sweep(seed).histories[RATES.index(UNIFORM)],
-            "reversed": rates_run(seed, tuple(zip(DISCRIMINATIVE, reversed(list(DISCRIMINATIVE.values())))))}
+    spec = compared_rates()
+    return {"discriminative": rates_run(seed, tuple(spec["discriminative"].items())),
+            "uniform": rate_sweep(seed).histories[RATES.index(spec["uniform"])],
+            "reversed": rates_run(seed, tuple(spec["reversed"].items()))}
 
 
 def _finals(seeds, label, key):
@@ -260,7 +282,7 @@ def schedule_run(seed, schedule, rate=SCHEDULE_RATE, steps=None):
     return _schedule_run(seed, schedule, rate, SCHEDULE_STEPS if steps is None else steps)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.lru_cache(maxsize=RUNS_KEPT)
 def _schedule_run(seed, schedule, rate, steps):
     model = freeze_exactly(course_model(seed=seed), PRESETS[SCHEDULE_PRESET])
     train, val = task(seed)
@@ -308,3 +330,5 @@ def low_constant_rate(seeds=SEEDS):
 
 
 keep_for_the_session(globals())  # under the tests: once per session (see once.py)
+showing_progress(globals(), {"rate_sweep": None, "finder_runs": FINDER_STEPS, "discriminative_runs": 3 * STEPS,
+                             "schedule_runs": 2 * SCHEDULE_STEPS})  # a bar in the cell while they train

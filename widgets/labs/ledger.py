@@ -27,6 +27,8 @@ ROOT = Path(__file__).resolve().parents[2]
 LEDGER = ROOT / "course" / "claims.yaml"
 #: a range of seeds to measure instead of every claim's evaluation seeds: "2000-2009", or "5,7,2000-2003"
 SEEDS_VARIABLE = "FTLAB_CLAIM_SEEDS"
+#: set (to 1) to measure the evaluation seeds too: ``make evidence`` does; ``make test`` measures the design seeds
+EVALUATION_VARIABLE = "FTLAB_EVALUATION"
 EVERY_SEED = re.compile(r"\b(every|each|no) seed\b", re.IGNORECASE)  # "on no seed by a point": each seed too
 UNITS = {  # unit -> how one number is written
     "points": lambda v: f"{100 * v:+.1f}",
@@ -60,6 +62,15 @@ def experiment(dotted):
     """``"widgets.labs.transfer:starts"`` -> the function."""
     module, _, name = dotted.partition(":")
     return getattr(importlib.import_module(module), name)
+
+
+def roles(environ=None):
+    """What ``pytest -m claims`` measures: the design seeds always; the evaluation seeds with
+    ``$FTLAB_EVALUATION=1`` or ``$FTLAB_CLAIM_SEEDS`` set (``make evidence``: 13 seeds a claim take about an hour
+    on two cores, too long for every ``make test``)."""
+    environ = os.environ if environ is None else environ
+    wanted = environ.get(EVALUATION_VARIABLE, "") not in ("", "0") or bool(environ.get(SEEDS_VARIABLE))
+    return ("design", "evaluation") if wanted else ("design",)
 
 
 def seeded(entry):

@@ -16,12 +16,13 @@ from sklearn.linear_model import LogisticRegression
 
 from ..engine import freezing
 from ..engine.features import FrozenFeatures, fast_predict
+from ..engine.hooks import StopOnRequest
 from ..engine.seeding import seeded
 from ..engine.training import Trainer
 from ..kit import data
-from ..kit.course import course_model, forgetting_meter
+from ..kit.course import BLOCKS, course_model, forgetting_meter
 from ..kit.model import BACKBONE_BLOCKS, CourseCNN
-from . import DEVICE, evidence, mean, pct, spread
+from . import DEVICE, RUNS_KEPT, evidence, mean, pct, spread
 from .once import keep_for_the_session
 
 #: a learning rate per block, lower for earlier blocks (lesson 03's discriminative rates)
@@ -63,7 +64,7 @@ def filter_smoothness(seeds=(0, 1, 2)):
 # --- which depth separates digits: a linear probe, and its control ---------------------------------------------
 
 
-@functools.lru_cache(maxsize=None)
+@functools.lru_cache(maxsize=64)  # feature tensors
 def _pooled_features(start, seed, split):
     """``{block: features}`` of the ``split`` images after each conv block, averaged over a 2 x 2 grid."""
     model = course_model() if start == "pre-trained" else random_model(seed)
@@ -75,7 +76,7 @@ def _pooled_features(start, seed, split):
     return found
 
 
-@functools.lru_cache(maxsize=None)
+@functools.lru_cache(maxsize=RUNS_KEPT)
 def probe(start, seed):
     """``{block: test accuracy}`` of a logistic regression fitted on the 100 training images' features there."""
     train, test = data.target_task(n_per_class=10, seed=seed)
@@ -140,7 +141,7 @@ def _conv3_gradient(model, seed):
     return gradient.norm().item()
 
 
-@functools.lru_cache(maxsize=None)
+@functools.lru_cache(maxsize=RUNS_KEPT)
 def gradual(seed, eval_every=STAGE_STEPS):
     """Gradual unfreezing, one stage of ``STAGE_STEPS`` per block in ``STAGES``: the head, then conv3, then conv2
     (conv1 stays frozen). Its first two stages ARE the two-stage recipe. At the end of each stage: ``accuracy``
@@ -165,7 +166,7 @@ def gradual(seed, eval_every=STAGE_STEPS):
     return found
 
 
-@functools.lru_cache(maxsize=None)
+@functools.lru_cache(maxsize=RUNS_KEPT)
 def at_once(seed, lr="rates"):
     """conv3 and the head trained together from the first step for two stages' worth of steps, conv1 and conv2
     frozen as in stage two: at the discriminative ``RATES`` (``"rates"``), or at one ``lr`` for both."""
@@ -272,7 +273,7 @@ def stage_drift(seeds=(0, 1, 2)):
     1e-4) ends above conv2 (60 steps at 5e-5), on every seed: what the schedule of stages decides by construction."""
     final = [gradual(seed)["drift"][-1] for seed in seeds]
     holds = all(d["conv1"] == 0.0 and d["conv3"] > d["conv2"] > 0 for d in final)
-    blocks = ("conv1", "conv2", "conv3")
+    blocks = BACKBONE_BLOCKS
     summary = "final drift: " + ", ".join(f"{b} {mean([d[b] for d in final]):.4f}" for b in blocks) + \
         f" ({len(seeds)} seeds)"
     return evidence(holds, seeds, summary, **{b: [d[b] for d in final] for b in blocks})
@@ -283,6 +284,58 @@ def drift_curves(seeds=(0, 1, 2)):
     runs = [gradual(seed) for seed in seeds]
     curves = {b: [mean(v) for v in zip(*(r["drift_curve"][b] for r in runs))] for b in BACKBONE_BLOCKS}
     return runs[0]["eval_steps"], curves, [(step, f"+{b}") for step, b in zip(runs[0]["stage_starts"], STAGES)]
+
+
+
+# --- the stage planner (lesson 03's Try it): the learner's own stages, run the way the recipes above run ---------
+
+#: the StagePlanner's presets, ``((blocks that train, steps), ...)`` per stage: gradual unfreezing is
+#: :func:`gradual`'s own stages, and "at once" is :func:`at_once`'s conv3 and head together for the same 120 steps
+PLANS = {
+    "gradual unfreezing": tuple((tuple(b for b in BLOCKS if b in STAGES[: k + 1]), STAGE_STEPS)
+                                for k in range(len(STAGES))),
+    "head and conv3 at once": ((("conv3", "head"), 2 * STAGE_STEPS),),
+}
+
+
+def planned(stages, seed=0, rates=None, eval_every=10, callback=None, stop=None):
+    """Train the course model through ``stages`` (``[(blocks that train, steps)]``) on this module's run spec: lesson
+    03's images, test set, forgetting meter and shared frozen features, every block at its rate in ``rates``
+    (default :data:`RATES`) whenever it trains; blocks not named in a stage are frozen during it. Evaluated at the
+    start and every ``eval_every`` steps (evaluating never changes training: :data:`PLANS`'s gradual unfreezing ends
+    where :func:`gradual` does). ``callback(found)`` after every step (``found["step"]``: steps done); ``stop`` (an
+    Event) ends the run after the current step. Returns ``found``: per finished stage ``accuracy`` (digits test
+    set), ``letters`` (the forgetting meter) and ``drift`` per block; the curves ``eval_steps``, ``digits``,
+    ``letters_curve`` and ``drift_curve`` per block; ``stage_starts``; and ``status`` (``"done"`` or ``"stopped"``)."""
+    model = freezing.freeze(course_model(num_classes=10, seed=seed), *BACKBONE_BLOCKS)
+    trainer = _trainer(model, seed, dict(rates or RATES))
+    found = dict(accuracy=[], letters=[], drift=[], eval_steps=[], digits=[], letters_curve=[], drift_curve={},
+                 stage_starts=[], status="done")
+    hooks = [StopOnRequest(stop)] if stop is not None else []
+    for k, (blocks, steps) in enumerate(stages):
+        freezing.freeze_exactly(model, [b for b in BLOCKS if b not in blocks])
+        found["stage_starts"].append(trainer.steps_done)
+        before = {key: list(found[key]) for key in ("eval_steps", "digits", "letters_curve")}
+        drift_before = {b: list(v) for b, v in found["drift_curve"].items()}
+
+        def live(history, before=before, drift_before=drift_before):
+            found.update(step=found["stage_starts"][-1] + len(history.loss),
+                         eval_steps=before["eval_steps"] + history.eval_steps,
+                         digits=before["digits"] + history.val_acc,
+                         letters_curve=before["letters_curve"] + history.source_acc,
+                         drift_curve={b: drift_before.get(b, []) + v for b, v in history.drift.items()})
+            if callback is not None:
+                callback(found)
+
+        history = trainer.fit(steps, callback=live, eval_every=eval_every,
+                              eval_at_start=k == 0, hooks=hooks)
+        found["accuracy"].append(history.final["val_acc"])
+        found["letters"].append(history.final["source_acc"])
+        found["drift"].append({b: v[-1] for b, v in history.drift.items()})
+        if history.status == "stopped":
+            found["status"] = "stopped"
+            break
+    return found
 
 
 keep_for_the_session(globals())  # under the tests: once per session (see once.py)

@@ -29,13 +29,14 @@ from ..engine import checks
 from ..engine.batches import BatchOrder, as_tensors
 from ..engine.features import digest, fast_predict, predict
 from ..engine.freezing import freeze
+from ..engine.hooks import StopOnRequest
 from ..engine.seeding import seeded
 from ..engine.training import Trainer, TrainingError
 from ..kit import data
 from ..kit.checkpoint import load_course_model
 from ..kit.course import old_task_accuracy
 from ..kit.model import BACKBONE_BLOCKS, CourseCNN
-from . import DEVICE, evidence, mean, pct, spread
+from . import DEVICE, RUNS_KEPT, evidence, mean, pct, spread
 from .once import keep_for_the_session
 
 SEEDS = (0, 1, 2)
@@ -155,6 +156,24 @@ def run_recipe(recipe, train, test, *, seed=0, steps=RECIPE_STEPS, lr=None, path
     return TransferResult(recipe, target_acc, source_acc, seconds, train_acc, message, drift)
 
 
+#: the starts the two-starts lab offers, in the words lesson 01 uses
+STARTS = {"scratch": "from scratch", "finetune": "pre-trained, every weight", "probe": "pre-trained, head only"}
+
+
+def live_run(recipe, n_per_class=10, steps=LESSON_STEPS, seed=0, *, evaluations=10, callback=None, stop=None):
+    """One start as the claims train it (same images, start, rate, batches and augmentation as :func:`run`), scored
+    on the test set ``evaluations`` times on the way: a ``History`` whose ``train_acc`` and ``val_acc`` (here: the
+    test set) a learner can watch grow. Evaluating never changes training, so its last test accuracy is
+    ``run(recipe, n_per_class, seed, steps).target_acc`` (to float rounding)."""
+    checks.choice(recipe, "start", list(STARTS))
+    train, test = data.target_task(n_per_class=n_per_class, seed=seed)
+    model, lr = build(recipe, num_classes=train.num_classes, seed=seed)
+    trainer = Trainer(model, train, test, lr=lr, batch_size=BATCH_SIZE, seed=seed, device=DEVICE,
+                      augment=recipe not in NO_AUGMENTATION)
+    return trainer.fit(steps, callback=callback, eval_every=max(1, steps // evaluations),
+                       hooks=[StopOnRequest(stop)] if stop is not None else ())
+
+
 def compare(recipes=RECIPES, n_per_class=10, seeds=(0, 1, 2), steps=RECIPE_STEPS, path=None, device=DEVICE, log=None,
             measure_source=True):
     """Every recipe on every seed (each seed draws its own labelled images); ``{recipe: [TransferResult]}``."""
@@ -192,7 +211,7 @@ LABELS = (5, 10, 50)
 CHANCE = 0.1
 
 
-@functools.lru_cache(maxsize=None)
+@functools.lru_cache(maxsize=RUNS_KEPT)
 def run(recipe, n_per_class, seed, steps=STEPS):
     """One recipe on ``n_per_class`` labels per digit for one seed: a ``TransferResult`` (cached)."""
     train, test = data.target_task(n_per_class=n_per_class, seed=seed)

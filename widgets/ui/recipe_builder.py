@@ -24,10 +24,14 @@ def _number(text):
         return text
 
 
+#: the builder's starting choices when none are given (a Recipe is frozen, so one instance serves every builder)
+_DEFAULT_RECIPE = Recipe()
+
+
 class RecipeBuilder(ipw.VBox):
     """Controls on the left, the generated script below; every change rewrites the script at once."""
 
-    def __init__(self, recipe=Recipe(), save_as="my_finetune.py"):
+    def __init__(self, recipe=_DEFAULT_RECIPE, save_as="my_finetune.py"):
         problems = recipe.problems()
         if problems:
             raise checks.SettingError(" ".join(problems))
@@ -107,7 +111,8 @@ class RecipeBuilder(ipw.VBox):
         except OSError as error:
             self.message.value = f"<b>Could not save:</b> {html.escape(str(error))}"
         else:
-            self.message.value = f"Saved to <code>{html.escape(str(path))}</code>. Run it with <code>python {html.escape(path.name)}</code>."
+            self.message.value = (f"Saved to <code>{html.escape(str(path))}</code>. "
+                                  f"Run it with <code>python {html.escape(path.name)}</code>.")
 
     def _render(self):
         recipe = self.recipe

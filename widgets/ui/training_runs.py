@@ -7,10 +7,8 @@ import time
 from ..engine.forgetting import as_meter
 from ..engine.freezing import freeze_exactly
 from ..kit.course import PRESETS, course_model, forgetting_meter, validation_task
+from ..labs.learning_rate import IMAGES_PER_DIGIT
 from .ownership import using
-
-#: the learning-rate lab's task: 10 labelled Digits-M images per digit, and 30 others per digit to validate on
-IMAGES_PER_DIGIT = 10
 
 
 def course_defaults(model, train, val, source):
