@@ -134,10 +134,12 @@ def lead_in_distribution(seeds=(0, 1, 2)):
     found = table(seeds)
     inside, shifted = _lead(found, "in distribution", "fine-tune"), _lead(found, "shifted", "fine-tune")
     difference = [s - i for s, i in zip(shifted, inside)]
-    holds = min(inside) > 0.05 and mean(difference) < 0.03
+    leads = [i > 0.05 for i in inside]  # per seed; "on average" needs the seeds together
+    holds = all(leads) and mean(difference) < 0.03
     summary = (f"LP-FT minus fine-tune: in distribution {_points(inside)}, shifted {_points(shifted)}; shifted lead "
                f"minus in-distribution lead {_points(difference)} ({len(seeds)} seeds)")
-    return evidence(holds, seeds, summary, lead_in_distribution=inside, lead_shifted=shifted, difference=difference)
+    return evidence(holds, seeds, summary, held_per_seed=leads, lead_in_distribution=inside, lead_shifted=shifted,
+                    difference=difference)
 
 
 def lpft_vs_probe(seeds=(0, 1, 2)):
@@ -145,10 +147,11 @@ def lpft_vs_probe(seeds=(0, 1, 2)):
     shifted test set on average (by more than 2 points), though not on every seed."""
     found = table(seeds)
     inside, shifted = _lead(found, "in distribution", "probe"), _lead(found, "shifted", "probe")
-    holds = max(abs(v) for v in inside) < 0.05 and mean(shifted) > 0.02
+    within = [abs(v) < 0.05 for v in inside]  # per seed; "on average" needs the seeds together
+    holds = all(within) and mean(shifted) > 0.02
     summary = (f"LP-FT minus the probe: in distribution {_points(inside)}, shifted {_points(shifted)}, higher on "
                f"{sum(v > 0 for v in shifted)} of {len(seeds)} seeds ({len(seeds)} seeds)")
-    return evidence(holds, seeds, summary, in_distribution=inside, shifted=shifted)
+    return evidence(holds, seeds, summary, held_per_seed=within, in_distribution=inside, shifted=shifted)
 
 
 keep_for_the_session(globals())  # under the tests: once per session (see once.py)
