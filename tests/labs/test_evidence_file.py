@@ -73,7 +73,8 @@ def test_seed_ranges_and_the_evaluation_override(monkeypatch):
     assert ledger.evaluation_seeds(_entry(seeded=False)) == ()
 
 
-def test_the_evidence_file_says_when_it_is_stale_or_edited(fake, tmp_path):
+def test_the_evidence_file_says_when_it_is_stale_or_edited(fake, tmp_path, monkeypatch):
+    monkeypatch.setenv(ledger.EVALUATION_VARIABLE, "1")  # as `make evidence` runs: the evaluation seeds count too
     path, entry = tmp_path / "evidence.json", _entry()
     for seeds in (entry["seeds"], SEEDS):
         evidence_file.write(entry, ledger.measure(entry, seeds), path)
@@ -85,6 +86,9 @@ def test_the_evidence_file_says_when_it_is_stale_or_edited(fake, tmp_path):
     assert "its ledger entry changed" in evidence_file.problems(data, [_entry("Reworded.")], code)[0]
     assert evidence_file.problems(data, [entry, {**entry, "id": "new"}], code) == [
         "new: never measured on its design seeds", "new: never measured on its evaluation seeds"]
+    monkeypatch.delenv(ledger.EVALUATION_VARIABLE)  # `make test`: the design seeds only
+    assert evidence_file.problems(data, [entry, {**entry, "id": "new"}], code) == [
+        "new: never measured on its design seeds"]
     data["claims"]["made-up"]["evaluation"]["held"] = 10  # a hand-made improvement
     assert evidence_file.problems(data, [entry], code) == [
         "course/evidence.json was edited by hand (its checksum does not match its content)"]
