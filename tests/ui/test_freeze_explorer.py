@@ -82,11 +82,11 @@ def test_presets(explorer):
 
 
 def test_sub_blocks_and_a_partly_frozen_block(explorer):
-    explorer.depth.value = 2
+    explorer.depth = 2
     assert "layer4.0" in explorer.toggles and "layer4" not in explorer.toggles
     assert "conv1" in explorer.toggles  # a single layer stays whole
     explorer.toggles["layer4.0"].value = True
-    explorer.depth.value = 1
+    explorer.depth = 1
     layer4 = explorer.toggles["layer4"]
     assert layer4.value is False and layer4.icon == "adjust"  # partly frozen: neither blue nor orange
     row = {r.name: r for r in explorer.rows}["layer4"]
@@ -102,7 +102,7 @@ def test_code_panel_reproduces_any_state_exactly():
     for name in ("resnet18", "mobilenet_v2", "course"):
         explorer = FreezeExplorer(zoo.build_architecture(name))
         for _ in range(6):
-            explorer.depth.value = rng.choice([o[1] for o in explorer.depth.options])
+            explorer.depth = rng.choice(explorer.depths)
             for toggle in explorer.toggles.values():
                 toggle.value = rng.random() < 0.5
             assert _grad_map(_rebuilt_from_code(explorer)) == _grad_map(explorer.model), name
@@ -137,7 +137,7 @@ def test_a_depth_that_is_not_one_of_the_depths_is_refused_not_made_automatic(dep
     """Before: depth=0 quietly meant "automatic" (``depth or auto_depth(model)``)."""
     with pytest.raises(SettingError, match=f"depth must be a whole number between 1 and 3; got {depth!r}"):
         FreezeExplorer(zoo.build_architecture("course"), depth=depth)
-    assert FreezeExplorer(zoo.build_architecture("course"), depth=2).depth.value == 2
+    assert FreezeExplorer(zoo.build_architecture("course"), depth=2).depth == 2
 
 
 def test_any_module_even_without_a_head():
