@@ -43,7 +43,8 @@ class FreezeExplorer(ipw.VBox):
     """
 
     display_name = "FreezeExplorer"
-    #: the blocks shown that are wholly frozen, in the model's order (a partly frozen block is not in it)
+    #: the blocks shown that are wholly frozen, in the model's order (a partly frozen block is not in it); set it to
+    #: any parts' names (``"layer4.0"`` too) to freeze exactly those, and it reads them back at the depth shown
     frozen = traitlets.Tuple()
     #: 1 shows the top-level blocks, 2 their sub-blocks, 3 theirs
     depth = Checked(1, lambda value: whole(value, "depth", 1, max(DEPTH_LABELS)))
@@ -129,24 +130,23 @@ class FreezeExplorer(ipw.VBox):
     @traitlets.validate("frozen")
     def _valid_frozen(self, proposal):
         names = proposal["value"]
+        if self._reading:  # read from the model itself
+            return names
+        parts = {name: k for k, name in enumerate(
+            [n for n, _ in self.model.named_modules() if n] + [n for n, _ in self.model.named_parameters()])}
         try:
             for name in names:
-                if name not in self.toggles:
-                    raise SettingError(self._not_a_block(name))
-            if not self._reading and self._busy():
+                if not isinstance(name, str):
+                    raise SettingError(f"frozen must be block names such as {next(iter(self.toggles), 'fc')!r}; "
+                                       f"got {name!r}.")
+                if name not in parts:
+                    raise SettingError(f"frozen: {freezing.unknown_name_message(self.model, name)}")
+            if self._busy():
                 raise SettingError(self._busy())
         except SettingError as error:  # said in the widget too: a bad name may come through a link
             self.message.value = message_html("⚠ " + str(error), ERROR)
             raise
-        return tuple(name for name in self.toggles if name in names)  # the model's order, once each
-
-    def _not_a_block(self, name):
-        shown = f"the blocks shown ({DEPTH_LABELS[self.depth]}) are {', '.join(self.toggles)}"
-        if not isinstance(name, str):
-            return f"frozen must be block names such as {next(iter(self.toggles), 'fc')!r}; got {name!r}: {shown}."
-        if name in dict(self.model.named_modules()):
-            return f"frozen: {name!r} is not one of the blocks shown at depth {self.depth}; {shown}."
-        return f"frozen: {freezing.unknown_name_message(self.model, name)}"
+        return tuple(sorted(set(names), key=parts.get))  # the model's order, once each
 
     def _freeze_exactly(self, change):
         if self._reading:
