@@ -74,6 +74,17 @@ _EXPORTS = {
     "DiscriminativeLR": ".ui.discriminative_lr",
     "MetricsExplorer": ".ui.metrics_explorer",
     "TwoStartsLab": ".ui.two_starts",
+    # --- lesson 08: fine-tuning now (the course ViT, LoRA, the modern recipe) ---
+    "CourseViT": ".kit.vit",
+    "load_course_vit": ".kit.vit",
+    "course_vit_info": ".kit.vit",
+    "shifted_test_set": ".kit.shifted",
+    "add_lora": ".engine.lora",
+    "merge_lora": ".engine.lora",
+    "unmerge_lora": ".engine.lora",
+    "SpectrumLab": ".ui.spectrum",
+    "spectrum_figure": ".figures.now",
+    "in_and_out_figure": ".figures.now",
     # --- figures a lesson draws itself ---
     "show_samples": ".figures.samples",
     "show_images": ".figures.samples",

@@ -8,7 +8,7 @@ reproduces ``widgets/assets/course_cnn.pt`` (a few minutes on 2 CPU cores). A ti
 
 The course's small ViT (lesson 08) is pre-trained the same way, on the same letters:
 
-    python -m widgets.pretrain --model vit --seed 0 --images 60000 --epochs 8 --lr 1e-3 \
+    python -m widgets.pretrain --model vit --seed 0 --images 80000 --epochs 6 --lr 1e-3 --threads 1 \
         --out widgets/assets/course_vit.pt
 """
 
