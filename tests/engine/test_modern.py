@@ -23,7 +23,7 @@ def test_decay_falls_on_matrices_only_and_every_trainable_parameter_is_in_one_gr
     names = {id(p): n for n, p in model.named_parameters()}
     decayed = {names[id(p)] for g in groups if g["weight_decay"] == 0.05 for p in g["params"]}
     undecayed = {names[id(p)] for g in groups if g["weight_decay"] == 0.0 for p in g["params"]}
-    assert {"block1.attn.qkv.weight", "head.weight", "patch_embed.proj.stem.weight"} <= decayed
+    assert {"block1.attn.qkv.weight", "head.weight", "patch_embed.proj.conv1.weight"} <= decayed
     assert {"patch_embed.cls_token", "patch_embed.pos_embed", "norm.weight", "block2.norm1.bias",
             "head.bias"} <= undecayed
     assert not any(n.endswith("bias") or ".norm" in n or n.startswith("norm") for n in decayed)

@@ -19,7 +19,7 @@ def test_each_point_of_the_spectrum_trains_exactly_its_parts():
     _, head = _trainable("head only")
     assert head == {"head.weight", "head.bias"}
     _, bitfit = _trainable("norms + biases")
-    assert head < bitfit and all(n.endswith(("bias", "norm.weight", "norm1.weight", "norm2.weight")) for n in bitfit)
+    assert head < bitfit and all(n.endswith(("bias", "norm.weight", "norm1.weight", "norm2.weight")) for n in bitfit - head)
     assert "block3.attn.qkv.bias" in bitfit and "block3.attn.qkv.weight" not in bitfit
     _, last = _trainable("last block")
     assert last == {n for n, _ in CourseViT().named_parameters() if n.startswith(("block4.", "norm.", "head."))}
@@ -53,20 +53,25 @@ def test_an_unknown_method_is_refused_with_the_choices():
 
 
 @pytest.mark.slow
-def test_lp_ft_starts_stage_two_from_the_probe_run():
-    """Stage one of LP-FT is the "head only" run, number for number: the two-stage run differs only after it."""
-    train, test, shifted = now.task(0)
+def test_the_probe_stage_of_lp_ft_changes_the_head_and_nothing_else():
+    """So at the start of LP-FT's second stage the only difference from fine-tuning everything is the head."""
+    train, _, _ = now.task(0)
+    start = now.build("head only", 0)
     probe, _ = now.train_method("head only", train, 0, 5)
-    again, _ = now.train_method("head only", train, 0, 5)
-    assert torch.equal(probe.head.weight, again.head.weight)
-    assert not torch.equal(probe.head.weight, now.build("head only", 0).head.weight)
+    changed = {n for (n, a), b in zip(probe.state_dict().items(), start.state_dict().values()) if not torch.equal(a, b)}
+    assert changed == {"head.weight", "head.bias"}
+    assert torch.equal(start.head.weight, now.build("everything", 0).head.weight)  # the same random head to start
 
 
 @pytest.mark.slow
 def test_plain_adam_through_the_recipe_loop_is_the_trainers_everything_run():
     """Control for the recipe comparison: its plain-Adam arm trains what the spectrum's "everything" trains."""
-    train, _, _ = now.task(0)
+    train, test, _ = now.task(0)
     theirs, _ = now.train_method("everything", train, 0, 4, lr=1e-3)
     ours = recipe_now.train_recipe("plain Adam", train, 0, 4, lr=1e-3)
-    for (name, a), b in zip(ours.named_parameters(), theirs.parameters()):
-        assert torch.allclose(a, b, atol=1e-4), name
+    x = test.tensors()[0][:200]
+    with torch.no_grad():
+        # outputs, not every weight: the key projection's bias gets a gradient of (almost) exactly 0, softmax being
+        # blind to a shift, and Adam's step, which divides by the gradient's size, turns its rounding into 1e-3 moves
+        assert torch.allclose(ours.eval()(x), theirs.eval()(x), atol=1e-4)
+    assert recipe_now.run("plain Adam", 0) == (now.run("everything", 0).in_acc, now.run("everything", 0).shifted_acc)

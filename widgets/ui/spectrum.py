@@ -50,7 +50,7 @@ class SpectrumLab(ipw.VBox):
         traitlets.link((self, "seed"), (self.seed_box, "value"))
         self.rate.observe(self._rate_from_box, names="value")
         self.observe(lambda change: setattr(self.rate, "value", f"{change['new']:g}"), names="lr")
-        self.observe(self._method_changed, names="method")
+        self.observe(self._on_method, names="method")
         self.message = ipw.HTML()
         self.runner = BackgroundRunner(self._job, on_done=self._show)
         self.fig = figs.train_val_figure(widget=True, title="Accuracy: training images (solid) vs test images (dashed)")
@@ -75,7 +75,7 @@ class SpectrumLab(ipw.VBox):
     def _valid_seed(self, proposal):
         return checks.whole(proposal["value"], "seed", *SEED_RANGE)
 
-    def _method_changed(self, change):
+    def _on_method(self, change):
         self.lr = lab.RATES[change["new"]]  # each method starts at the rate that did best for it on validation
         self.message.value = ""
 
