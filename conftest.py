@@ -68,12 +68,17 @@ def pytest_unconfigure(config):
 
 # --- time per lesson: the course must stay fast, so every run prints what each notebook took ---
 _lesson_seconds = {}
+# --- what each claim measured (tests/labs/test_claims_ledger.py says it with record_property) ---
+_measured = []  # (line, seconds, passed)
 
 
 def pytest_runtest_logreport(report):
     path = report.nodeid.split("::")[0]
     if path.endswith(".ipynb"):
         _lesson_seconds[path] = _lesson_seconds.get(path, 0.0) + report.duration
+    if report.when == "call":
+        _measured.extend((value, report.duration, report.passed) for name, value in report.user_properties
+                         if name == "measured")
 
 
 def pytest_terminal_summary(terminalreporter):
@@ -83,6 +88,11 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.write_line("The tests or lessons created these and did not remove them (now deleted):")
         for name in left:
             terminalreporter.write_line(f"  {name}")
+    if _measured:
+        terminalreporter.section("claims measured (course/evidence.json)")
+        for line, seconds, passed in _measured:
+            terminalreporter.write_line(f"{'ok  ' if passed else 'FAIL'} {seconds:6.1f} s  {line}")
+        terminalreporter.write_line(f"{sum(s for _, s, _ in _measured):6.1f} s  every claim")
     if not _lesson_seconds:
         return
     terminalreporter.section("time per lesson")

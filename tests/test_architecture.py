@@ -6,6 +6,7 @@ included.
 
 import ast
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -172,7 +173,11 @@ def _writes_requires_grad(name):
 
 def test_only_the_freezing_module_writes_requires_grad():
     writers = {name for name in MODULES if _writes_requires_grad(name)}
-    assert writers - {"widgets.codegen.keras_side"} == {"widgets.engine.freezing"}
+    scripts = {"widgets.codegen.keras_side", "widgets.codegen.recipe_template"}  # code the learner gets: plain PyTorch
+    # the freezing API and the snapshot it restores from (state.py puts back the flags it saw, nothing else)
+    assert writers - scripts == {"widgets.engine.freezing", "widgets.engine.state"}
+    state_lines = _writes_requires_grad("widgets.engine.state")
+    assert len(state_lines) == 1, f"state.py writes requires_grad at lines {state_lines}: only its restore may"
 
 
 def test_one_freezing_api():
@@ -227,3 +232,15 @@ def test_the_cache_rule_sees_an_unbounded_cache():
     source = ("import functools\n@functools.lru_cache(maxsize=None)\ndef f(): pass\n@functools.cache\ndef g(): pass\n"
               "@functools.lru_cache()\ndef h(): pass\n@functools.lru_cache(maxsize=8)\ndef k(): pass\n")
     assert _unbounded_caches(ast.parse(source)) == [2, 4, 6]
+
+
+def test_the_readme_layout_names_every_room_of_the_package_and_of_the_tests():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    layout = readme[readme.index("## Layout"):readme.index("## Contributing")]
+    rooms = sorted(p.name for p in PACKAGE.iterdir() if p.is_dir() and (p / "__init__.py").is_file())
+    test_rooms = sorted(p.name for p in (ROOT / "tests").iterdir() if p.is_dir() and p.name not in ("support",))
+    assert [r for r in rooms if f"`{r}/`" not in layout] == []
+    assert [r for r in test_rooms if f"`{r}/`" not in layout] == []
+    named = set(re.findall(r"`(\w+)/`", layout))
+    assert named <= set(rooms) | set(test_rooms) | {"course", "widgets", "tests", "benchmarks", "content", "progress",
+                                                    "classroom", "lessons", "browser", "hub"}, named

@@ -7,7 +7,8 @@ Rooms, each with one subject; imports go one way, down this list (``tests/test_a
 - ``widgets.kit``: the course's offline world: its data, its pre-trained model and checkpoints, the model zoo,
   photos, measurements, the lessons' presets.
 - ``widgets.labs``: one module per lesson with its runs and its claims (``course/claims.yaml`` names them).
-- ``widgets.codegen``: the scripts the course writes for the learner (the recipe, the Keras side).
+- ``widgets.codegen``: the scripts the course writes for the learner (the recipe, the Keras side), and running
+  one in a process of its own.
 - ``widgets.figures``: plotly figure builders.
 - ``widgets.ui``: ipywidgets wiring only (``FreezeExplorer``, ``LRExplorer`` ...).
 - ``widgets.modes``: the learning modes (recall cards, quizzes, challenges ...), fed by the lesson content.
@@ -50,6 +51,7 @@ _EXPORTS = {
     "source_test_set": ".kit.data",
     "target_task": ".kit.data",
     "target_validation_task": ".kit.data",
+    "shifted_test_set": ".kit.data",
     "load_course_model": ".kit.checkpoint",
     "course_model_info": ".kit.checkpoint",
     "CheckpointError": ".kit.checkpoint",
@@ -67,6 +69,7 @@ _EXPORTS = {
     "lr_range_test": ".engine.finder",
     "sweep": ".engine.sweep",
     "schedule_curve": ".engine.schedules",
+    "layer_decay_rates": ".engine.layer_decay",
     "SCHEDULES": ".engine.schedules",
     "LRExplorer": ".ui.lr_explorer",
     "LRFinder": ".ui.lr_finder",
@@ -74,6 +77,11 @@ _EXPORTS = {
     "DiscriminativeLR": ".ui.discriminative_lr",
     "MetricsExplorer": ".ui.metrics_explorer",
     "TwoStartsLab": ".ui.two_starts",
+    "link": ".ui.inputs",
+    "StagePlanner": ".ui.stage_planner",
+    "ModelChooser": ".ui.model_chooser",
+    # --- the claims, measured again on the learner's machine ---
+    "Reproduce": ".ui.reproduce",
     # --- lesson 08: fine-tuning now (the course ViT, LoRA, the modern recipe) ---
     "CourseViT": ".kit.vit",
     "load_course_vit": ".kit.vit",
@@ -119,7 +127,9 @@ _EXPORTS = {
     # --- capstone ---
     "Recipe": ".codegen.recipe",
     "recipe_code": ".codegen.recipe",
-    "run_script": ".codegen.recipe",
+    "run_script": ".codegen.script_run",
+    "ScriptRun": ".codegen.script_run",
+    "ScriptError": ".codegen.script_run",
     "RecipeBuilder": ".ui.recipe_builder",
     # --- lessons 02 and 03: per-block measures and recipes over seeds ---
     "per_block_figure": ".figures.drift",

@@ -58,7 +58,7 @@ def test_reveal_a_recall_card(lab, modes, jupyter_server):
     modes.get_by_text(plain(card["answer"])).wait_for()
     lab.screenshot("recall-card", modes)
 
-    button(modes, "Got it").click()
+    button(modes, "Good").click()
     modes.get_by_text(f"1 / {len(CONTENT['cards'])} cards known").wait_for()
     assert saved_progress(jupyter_server)["cards"] == {card["id"]: "known"}
 

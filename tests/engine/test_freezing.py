@@ -110,3 +110,51 @@ def test_freeze_exactly_is_a_preset():
 def test_an_unknown_name_is_refused_with_the_valid_ones():
     with pytest.raises(SettingError, match="top-level blocks are: conv1, conv2, conv3, pool, head"):
         freeze(CourseCNN(width=8), "conv4")
+
+
+def test_snapshot_sees_and_puts_back_memory_layout_device_dtype_and_replaced_layers():
+    """A channels-last weight holds the same numbers, yet ``weight.view(-1)`` raises on it: a layout is part of the
+    model. So are its device, its dtype and its layer objects (an optimizer holds the very tensors)."""
+    torch.manual_seed(0)
+    model = CourseCNN(width=8)
+    weight, head = model.conv1[0].weight, model.head
+    state = snapshot(model)
+    changes = {
+        "memory layout of conv1.0.weight": lambda m: m.to(memory_format=torch.channels_last),
+        "device, dtype or shape of conv1.0.weight": lambda m: m.to("meta"),
+        "device, dtype or shape of conv1.0": lambda m: m.double(),
+        "layers (head": lambda m: setattr(m, "head", nn.Linear(m.feature_dim, 3)),
+    }
+    for said, change in changes.items():
+        change(model)
+        assert any(d.startswith(said) for d in state.differences(model)), (said, state.differences(model))
+        state.restore(model)
+        assert state.differences(model) == [], said
+        assert model.conv1[0].weight is weight and model.head is head
+        assert weight.device.type == "cpu" and weight.dtype == torch.float32 and weight.is_contiguous()
+        assert weight.view(-1).numel() == weight.numel()
+
+
+@pytest.mark.parametrize("call", [
+    lambda m: freeze(m, ""),
+    lambda m: freeze(m, *"conv1,".split(",")),  # the slip that froze the whole model
+    lambda m: unfreeze(m, "  "),
+    lambda m: freeze_exactly(m, ["conv1", ""]),
+], ids=["freeze-empty", "freeze-split-comma", "unfreeze-blank", "freeze_exactly-empty"])
+def test_an_empty_or_blank_name_is_refused_naming_the_setting_and_nothing_changes(call):
+    model = freeze(CourseCNN(width=8), "conv2")
+    before = snapshot(model)
+    with pytest.raises(SettingError, match=r"(names|frozen) must not be empty: '\s*' names no part"):
+        call(model)
+    assert before.differences(model) == []
+
+
+def test_freeze_exactly_takes_one_name_as_text_and_refuses_what_is_not_names():
+    model = freeze_exactly(CourseCNN(width=8), "conv1")  # one name, not the letters c, o, n, v, 1
+    assert [n for n, p in model.named_parameters() if not p.requires_grad] == ["conv1.0.weight", "conv1.0.bias",
+                                                                                "conv1.1.weight", "conv1.1.bias"]
+    before = snapshot(model)
+    for bad in (5, 2.5, {"conv1": True}, [None]):
+        with pytest.raises(SettingError, match="frozen must be"):
+            freeze_exactly(model, bad)
+    assert before.differences(model) == []

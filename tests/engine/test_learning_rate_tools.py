@@ -7,6 +7,7 @@ from tasks import easy_task
 from widgets import CourseCNN
 from widgets.engine.checks import TrainingError
 from widgets.engine.finder import lr_range_test
+from widgets.engine.freezing import snapshot
 from widgets.engine.schedules import SCHEDULES, schedule_curve
 from widgets.engine.sweep import can_vmap, sweep
 from widgets.engine.training import Trainer
@@ -57,6 +58,29 @@ def test_bad_schedules_get_a_clear_message(schedule, message):
         schedule_curve(schedule, 10)
 
 
+@pytest.mark.parametrize("steps", [1, 2, 3, 5])
+def test_every_schedule_draws_a_short_run_or_names_its_minimum(steps):
+    for name in SCHEDULES:
+        if name == "onecycle":  # its warm-up (30% of the run by default) must last a whole step
+            with pytest.raises(TrainingError, match=f"one-cycle with pct_start 0.3 needs at least 6 steps.*{steps}"):
+                schedule_curve(name, steps, 1e-3)
+        else:
+            assert len(schedule_curve(name, steps, 1e-3)) == steps, name
+    assert len(schedule_curve("onecycle", 6, 1e-3)) == 6
+    assert len(schedule_curve({"name": "onecycle", "pct_start": 0.99}, 2, 1e-3)) == 2
+
+
+@pytest.mark.parametrize("call", [
+    lambda: schedule_curve("cosine", 100_000, 1e-3),
+    lambda: schedule_curve({"name": "step", "step_size": 10**9}, 60, 1e-3),
+    lambda: Trainer(small_model(), easy_task()).fit(10**6),
+    lambda: lr_range_test(small_model(), easy_task(), steps=10**6),
+], ids=["curve", "step_size", "fit", "range-test"])
+def test_every_step_count_has_an_upper_bound_with_a_message(call):
+    with pytest.raises(TrainingError, match="must be a whole number between 1 and 10,000"):
+        call()
+
+
 def test_the_trainer_follows_the_schedule_curve():
     history = Trainer(small_model(), easy_task(), lr=1e-2, schedule="cosine").fit(12, eval_every=12)
     assert history.lr == pytest.approx(schedule_curve("cosine", 12, 1e-2), abs=1e-12)
@@ -77,6 +101,19 @@ def test_range_test_restores_the_model_exactly_and_suggests_a_rate_it_tried():
     assert result.lrs[0] <= result.steepest <= result.lrs[-1]
     assert result.suggestion == result.min_over_10
     assert result.ended == "blew up" and "the loss blew up" in result.message
+
+
+@pytest.mark.parametrize("layout", [torch.contiguous_format, torch.channels_last])
+def test_range_test_gives_the_model_back_in_its_own_memory_layout(layout):
+    """Before: the Trainer turned the caller's weights channels-last, and the test gave the model back so
+    (``weight.view(-1)`` raised) while it said the model was exactly as before."""
+    model = small_model(frozen=()).to(memory_format=layout)
+    before = snapshot(model)
+    lr_range_test(model, easy_task(), start=1e-5, end=10, steps=20)
+    assert before.differences(model) == []
+    assert all(p.is_contiguous(memory_format=layout) for p in model.parameters() if p.dim() == 4)
+    if layout == torch.contiguous_format:
+        assert all(p.view(-1).numel() == p.numel() for p in model.parameters())
 
 
 def test_range_test_stops_once_the_loss_blows_up():

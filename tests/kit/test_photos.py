@@ -2,8 +2,10 @@ import functools
 import http.server
 import io
 import socket
+import struct
 import threading
 import zipfile
+import zlib
 
 import numpy as np
 import pytest
@@ -96,3 +98,44 @@ def test_a_corrupt_archive_falls_back_instead_of_crashing(server, tmp_path):
 def test_reading_a_folder_without_images_is_a_clear_error(tmp_path):
     with pytest.raises(ValueError, match="no readable images"):
         photos.read_image_folder(tmp_path)
+
+
+def _png_header(width, height):
+    """The start of a PNG that says it is ``width`` x ``height`` pixels: what a decompression bomb looks like
+    before decoding (a few bytes on disk; gigabytes once decoded)."""
+
+    def chunk(kind, payload):
+        return struct.pack(">I", len(payload)) + kind + payload + struct.pack(">I", zlib.crc32(kind + payload))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)  # 8-bit RGB
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\x00" * 64)) + chunk(
+        b"IEND", b"")
+
+
+@pytest.mark.parametrize("side", [10_000, 30_000], ids=["above-the-limit", "a-decompression-bomb"])
+def test_an_oversized_photo_is_left_out_with_a_message_not_a_crash(tmp_path, side):
+    folder = tmp_path / "hymenoptera_data"
+    for split in ("train", "val"):
+        for cls, colour in (("ants", (200, 40, 40)), ("bees", (240, 220, 30))):
+            (folder / split / cls).mkdir(parents=True)
+            (folder / split / cls / "0.jpg").write_bytes(_jpeg(colour))
+    (folder / "train" / "ants" / "huge.png").write_bytes(_png_header(side, side))
+    task = photos.load_photos(tmp_path, download=False)
+    assert task.source == "photos" and len(task.train) == 2
+    assert task.train.left_out == [task.train.left_out[0]] and task.train.left_out[0].startswith("ants/huge.png is ")
+    assert "1 photo(s) were left out: ants/huge.png is" in task.message
+    with pytest.raises(ValueError, match="no readable images .* left out: ants/huge.png is"):
+        photos.read_image_folder(_only(tmp_path, "huge.png", _png_header(side, side)))
+
+
+def _only(tmp_path, name, content):
+    folder = tmp_path / "only" / "ants"
+    folder.mkdir(parents=True)
+    (folder / name).write_bytes(content)
+    return folder.parent
+
+
+@pytest.mark.parametrize("size", [0, 4, 100_000, 32.5, "32"])
+def test_the_photo_side_has_bounds_with_a_message(tmp_path, size):
+    with pytest.raises(ValueError, match="size must be a whole number between 8 and 512"):
+        photos.load_photos(tmp_path, download=False, size=size)

@@ -1,10 +1,12 @@
 """The claims ledger (``course/claims.yaml``): every empirical statement of the course, measured and checked.
 
-- ``pytest -m claims`` runs every claim's experiment (and its control, for a claim about a cause) on its seeds
-  and asserts it; the measured mean and spread are printed at the end of the run.
+- ``pytest -m claims`` runs every claim's experiment (and its control, for a claim about a cause) on its design
+  seeds and on its evaluation seeds (``FTLAB_CLAIM_SEEDS=2000-2009``: that range instead), asserts that it holds as
+  worded on both, writes what it measured into ``course/evidence.json`` and prints one sentence per claim at the end
+  of the run (mean, 95% interval, seeds held).
 - The consistency tests (always run, instant) check the ledger against the content and the lessons: every cited
   id exists, every content item says which claims it rests on, and a lesson that teaches a claim shows the
-  numbers of the claim's own experiment.
+  numbers of the claim's own experiment; and the evidence file against the code and the ledger.
 """
 
 import importlib
@@ -14,12 +16,13 @@ from pathlib import Path
 import pytest
 import yaml
 
+from widgets.labs import evidence_file, ledger
+
 ROOT = Path(__file__).resolve().parents[2]
 LEDGER = ROOT / "course" / "claims.yaml"
 CONTENT = ROOT / "widgets" / "modes" / "content" / "lessons"
-SECTIONS_WITH_ITEMS = ("cards", "quiz", "challenges", "practice", "explain")  # the diagnostic lists their ids
-FIELDS = {"id", "statement", "experiment", "seeds", "taught", "tested"}
-MEASURED = {}  # claim id -> summary line, printed by conftest at the end
+SECTIONS_WITH_ITEMS = ("cards", "quiz", "challenges", "practice", "explain")  # and the diagnostic's two forms
+FIELDS = {"id", "statement", "experiment", "seeds", "taught", "tested", "measure"}
 
 
 def _ledger():
@@ -40,6 +43,8 @@ def _content():
         for section in SECTIONS_WITH_ITEMS:
             for item in data.get(section) or []:
                 items[item["id"]] = item
+        for form in (data.get("diagnostic") or {}).values():
+            items.update({item["id"]: item for item in form})
         for k, point in enumerate((data.get("cheatsheet") or {}).get("points") or []):
             items[f"cheatsheet-{k + 1}"] = point if isinstance(point, dict) else {"text": point}  # text: no claims
         out[path.stem] = items
@@ -61,6 +66,13 @@ def test_every_claim_has_what_it_needs():
     for claim in claims:
         assert FIELDS <= set(claim), f"{claim.get('id')}: missing {sorted(FIELDS - set(claim))}"
         assert len(claim["seeds"]) >= 3, f"{claim['id']}: a measured claim needs at least 3 seeds"
+        if claim.get("seeded", True):
+            evaluation = claim.get("evaluation_seeds") or []
+            assert len(set(evaluation)) >= 10, f"{claim['id']}: at least 10 evaluation seeds (or seeded: false)"
+            assert not set(evaluation) & set(claim["seeds"]), f"{claim['id']}: evaluation seeds are design seeds"
+        else:
+            assert claim["seeded"] is False and "evaluation_seeds" not in claim, claim["id"]
+        assert claim["measure"]["unit"] in ledger.UNITS, claim["id"]
         assert callable(_function(claim["experiment"])), claim["id"]
         if claim.get("cause"):
             assert claim.get("control"), f"{claim['id']} states a cause: it needs a control experiment"
@@ -99,13 +111,28 @@ def test_a_lesson_that_teaches_a_claim_shows_the_numbers_of_its_experiment():
 # --- the measurements (pytest -m claims) -----------------------------------------------------------------------
 
 
+def _measurements():
+    """``(claim, "design" | "evaluation")`` in ledger order; a claim that is not seed-dependent has no evaluation."""
+    claims = _ledger() if LEDGER.exists() else []
+    return [pytest.param(claim, role, id=f"{claim['id']}-{role}") for claim in claims
+            for role in ledger.roles() if role == "design" or ledger.seeded(claim)]
+
+
 @pytest.mark.claims
-@pytest.mark.parametrize("claim", _ledger() if LEDGER.exists() else [], ids=lambda c: c["id"])
-def test_claim_holds(claim):
-    found = _function(claim["experiment"])(seeds=tuple(claim["seeds"]))
-    MEASURED[claim["id"]] = found.summary
-    assert found.holds, f"{claim['statement']}\nmeasured: {found.summary}"
-    if claim.get("control"):
-        control = _function(claim["control"]["experiment"])(seeds=tuple(claim["seeds"]))
-        MEASURED[claim["id"] + " (control)"] = control.summary
-        assert control.holds, f"control: {claim['control']['statement']}\nmeasured: {control.summary}"
+@pytest.mark.parametrize(("claim", "role"), _measurements())
+def test_claim_holds(claim, role, record_property):
+    seeds = ledger.design_seeds(claim) if role == "design" else ledger.evaluation_seeds(claim)
+    record = ledger.measure(claim, seeds)
+    evidence_file.write(claim, record)
+    record_property("measured", f"{claim['id']} ({role}): {record['sentence']}")  # printed by the root conftest
+    failed = not record["ok"] or (record.get("control") and not record["control"]["ok"])
+    assert not failed, ledger.failure(claim, record, role)
+
+
+# --- the evidence file (instant) ---------------------------------------------------------------------------------
+
+
+def test_the_evidence_file_describes_the_code_and_the_ledger_and_nobody_edited_it():
+    issues = evidence_file.problems()
+    assert not issues, "\n".join(["course/evidence.json is stale or was edited:", *issues[:20],
+                                   f"({len(issues)} problems.) To bring it up to date, {evidence_file.REMEASURE}."])

@@ -159,3 +159,26 @@ def test_only_the_runs_whose_curves_are_drawn_or_read_are_evaluated_along_the_wa
     assert asked == {(0, 20, False): (10, True), (0, 20, True): (10, True), (0, 50, False): (10, True),  # drawn
                      (1, 20, False): (10, True),  # the baseline's curve is read (validation loss, early stopping)
                      (1, 20, True): (1, False), (1, 50, False): (1, False)}
+
+
+# --- issue 21, item 9a: the more-data gain is paired on the same validation images ------------------------------
+
+
+def test_the_more_data_gain_compares_both_runs_on_the_same_validation_images(monkeypatch):
+    """A fake run scores each run by WHICH images it is validated on (and by nothing else), so a gain is 0 exactly
+    when the two runs were scored on the same images. Before the fix, the 20-image baseline was scored on its own
+    validation images, which are training images of the 50-image run."""
+    from widgets.kit.course import validation_task
+
+    def fake_run(n, steps, lr, seed, task=None, **options):
+        train, val = (task or (lambda k: validation_task(k, seed=seed)))(n)
+        assert not set(map(bytes, val.images.numpy())) & set(map(bytes, train.images.numpy()))  # held out
+        score = (val.images.double().mean().item() % 1.0) * 0.5  # a number of the validation images only
+        return SimpleNamespace(final={"val_acc": score, "train_acc": 1.0})
+
+    monkeypatch.setattr(metrics, "train_run", fake_run)
+    seeds = (123_456,)  # a seed no other test caches
+    train_20 = validation_task(metrics.IMAGES_PER_DIGIT, seed=seeds[0])[0]
+    train_50, val_50 = validation_task(metrics.MORE_IMAGES, seed=seeds[0])
+    assert set(map(bytes, train_20.images.numpy())) <= set(map(bytes, train_50.images.numpy()))
+    assert metrics.more_data(seeds=seeds).values["gain"] == [0.0]

@@ -3,7 +3,7 @@
 import threading
 
 import pytest
-from modes_helpers import FakeClock, wrong_index
+from modes_helpers import FakeClock, play_round, wrong_index
 
 import widgets
 from widgets.modes.challenge_set import HINT_COST, PAUSES, ChallengeSet
@@ -111,7 +111,7 @@ def test_the_question_is_hidden_until_start(problems, store):
     assert len(view.options.labels) == len(first["options"]) and "<pre" in view.question.prompt.value
 
 
-def test_the_widget_saves_timed_out_problems_and_awards_the_named_badge(problems, store):
+def test_the_widget_saves_a_timed_out_problem(problems, store):
     clock = FakeClock()
     view = widgets.Challenge(problems, LESSON, store, clock=clock, tick=None, badge="Layer Locksmith")
     assert view.submit_button.disabled and "2:00" in view.clock_label.value and "Layer Locksmith" in view.header.value
@@ -120,8 +120,13 @@ def test_the_widget_saves_timed_out_problems_and_awards_the_named_badge(problems
     view.refresh()
     assert "Time's up" in view.feedback.value
     saved = store.lesson(LESSON)["challenges"][problems[0]["id"]]
-    assert saved["reason"] == "timed out" and saved["seconds"] == 120
-    view.again_button.click()
+    assert saved["status"] == "failed" and saved["reason"] == "timed out" and saved["seconds"] == 120
+    assert store.lesson(LESSON)["review"][f"challenges:{problems[0]['id']}"]["rating"] == "Again"  # back soon
+
+
+def test_a_clean_badge_round_awards_the_named_badge_with_its_times(problems, store):
+    clock = FakeClock()
+    view = widgets.Challenge(problems, LESSON, store, clock=clock, tick=None, badge="Layer Locksmith")
     for i, problem in enumerate(problems):
         view.go_to(i)
         view.start_button.click()
@@ -131,22 +136,31 @@ def test_the_widget_saves_timed_out_problems_and_awards_the_named_badge(problems
             assert problem["hint"].split()[0] in view.hint.value
         view.choose(right_index(problem))
         view.submit_button.click()
-    assert "Badge earned: Layer Locksmith" in view.badge.value and store.lesson(LESSON)["badge"]
+    assert "Badge earned: Layer Locksmith" in view.badge.value and store.lesson(LESSON)["badge"]["items"]
     times = {k: v["seconds"] for k, v in store.lesson(LESSON)["challenges"].items()}
     assert times[problems[0]["id"]] == 10 + HINT_COST and times[problems[1]["id"]] == 10
+    log = store.lesson(LESSON)["log"]
+    assert [(e["item"], e["correct"], e["attempt"]) for e in log] == [(p["id"], True, 1) for p in problems]
+
+
+def test_a_solve_in_no_time_is_flagged_and_earns_no_badge(problems, store):
+    clock = FakeClock()
+    view = widgets.Challenge(problems, LESSON, store, clock=clock, tick=None)
+    play_round(view, clock, seconds=0)
+    assert view.set.solved == len(problems) and "Badge earned" not in view.badge.value
+    assert "flagged" in view.feedback.value and store.lesson(LESSON)["badge"] is None
+    assert all(e.get("flag") == "0.0 s" for e in store.lesson(LESSON)["log"])
 
 
 def test_the_course_badge_needs_every_lesson_badge(store):
-    for lesson_id in LESSON_IDS[:-1]:
-        store.set_badge(lesson_id)
-    tab = widgets.learning_modes(LESSON_IDS[-1], store=store, tick=None)
+    clock = FakeClock()
+    for lesson_id in LESSON_IDS[:-1]:  # every other lesson's badge, earned as a learner earns it
+        play_round(widgets.Challenge(load_lesson_content(lesson_id)["challenges"], lesson_id, store, clock=clock,
+                                     tick=None), clock)
+    tab = widgets.learning_modes(LESSON_IDS[-1], store=store, clock=clock, tick=None)
     challenge = tab.children[3]
     content = load_lesson_content(LESSON_IDS[-1])
-    for i, problem in enumerate(content["challenges"]):
-        challenge.go_to(i)
-        challenge.start_button.click()
-        challenge.choose(right_index(problem))
-        challenge.submit_button.click()
+    play_round(challenge, clock)
     assert content["badge"] in challenge.badge.value and COURSE_BADGE in challenge.badge.value
     assert COURSE_BADGE in widgets.ProgressDashboard(store).table.value
 

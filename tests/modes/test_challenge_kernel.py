@@ -56,6 +56,11 @@ def test_the_countdown_ticks_in_a_kernel_without_blocking_it(tmp_path):
         time.sleep(1.5)
         later = _run(client, "print(view.set.states[0].countdown, view.ticker.active)")
         assert later.split() == [paused.split()[0], "False"], (paused, later)  # time stood still; the ticker stopped
+        # the cell run again while the clock runs: the old view's ticker stops, the new view resumes the clock
+        view_cell = SETUP.format(path=str(tmp_path / "progress.json")).split("t0 =")[0]
+        rerun = _run(client, "view.pause_button.click(); old = view\n" + view_cell
+                     + "print(old.ticker.active, view.ticker.active, view.set.states[0].status)")
+        assert rerun.split() == ["False", "True", "running"], rerun
     finally:
         client.stop_channels()
         manager.shutdown_kernel(now=True)

@@ -96,7 +96,8 @@ def test_a_short_sentence_without_function_words_counts_by_its_longer_phrases_on
 
 def test_a_colon_ends_a_negation_but_not_the_sentence():
     concepts = PROMPTS["se-layers"]["concepts"]
-    assert "Late layers learn task-specific features" in covered("Last layers: class-specific features.", concepts)
+    assert "Late layers learn task-specific features" in covered("Last layers: they hold class-specific features.",
+                                                                 concepts)
     concepts = [{"concept": "no grad", "phrases": ["weights unchanged"]}]
     assert covered("Not hard: the weights unchanged is what freezing gives.", concepts) == ["no grad"]
 
@@ -136,7 +137,8 @@ def test_every_model_answer_shows_every_concept(prompt_id):
     assert covered(prompt["model_answer"], prompt["concepts"]) == [c["concept"] for c in prompt["concepts"]]
 
 
-@pytest.mark.parametrize("name", ["explain_answers", "explain_holdout", "explain_holdout2", "explain_holdout3"])
+@pytest.mark.parametrize("name", ["explain_answers", "explain_holdout", "explain_holdout2", "explain_holdout3",
+                                  "explain_fresh2"])
 def test_every_prompt_has_good_and_bad_labelled_answers(name):
     answers = yaml.safe_load((DATA / f"{name}.yaml").read_text())
     assert set(answers) == set(PROMPTS)
@@ -156,9 +158,50 @@ def test_precision_and_recall_on_the_labelled_answers(name):
 def test_precision_and_recall_on_the_fresh_answers():
     """The fresh set (tests/modes/data/explain_fresh.yaml): 84 answers written blind after the last change to the
     phrases and rules, by someone who never saw them. Measured once on 2026-12-01: precision 0.93, recall 0.95 (163
-    of 172 concepts found, 12 false). The goal is 0.9 for both; a change to the detector must not push it below."""
+    of 172 concepts found, 12 false); never used to change a phrase or a rule since (after issue 23's clause rules:
+    0.94, 0.95). The goal is 0.9 for both; a change to the detector must not push it below."""
     answers = yaml.safe_load((DATA / "explain_fresh.yaml").read_text())
     assert set(answers) == set(PROMPTS) and all(any(r["covers"] for r in rows) and any(not r["covers"] for r in rows)
                                                 for rows in answers.values())
     precision, recall, counts = scores(answers)
     assert precision >= 0.9 and recall >= 0.9, counts
+
+
+def test_precision_and_recall_on_the_second_fresh_set():
+    """Fresh set 2 (issue 23): 84 answers, six per prompt (a paraphrase without the keywords, a stuffed one, a wrong
+    one with the right words, a negated one, an off-topic one, partial ones), measured before the clause rules
+    (precision 0.72, recall 0.74: 78 of 106 found, 30 false), then used to change them: a tuning set now."""
+    answers = yaml.safe_load((DATA / "explain_fresh2.yaml").read_text())
+    assert set(answers) == set(PROMPTS) and sum(len(rows) for rows in answers.values()) >= 60
+    precision, recall, counts = scores(answers)
+    assert precision >= 0.9 and recall >= 0.9, counts
+
+
+def test_a_sentence_without_a_verb_says_nothing():
+    concepts = PROMPTS["le-lr"]["concepts"]
+    assert covered("Step size. Small rate. Divergence. Forgetting.", concepts) == []
+    assert covered("The learning rate is the step size.", concepts) == [concepts[0]["concept"]]
+    assert covered("Layers: the learning rate = the step size.", concepts) == [concepts[0]["concept"]]  # notes
+
+
+def test_a_condition_phrase_must_be_in_the_same_sentence():
+    concepts = [{"concept": "too high diverges", "phrases": ["diverge|diverges", "@ high|large|too"]}]
+    assert covered("It is a rate. It diverges.", concepts) == []
+    assert covered("With a large rate it diverges.", concepts) == ["too high diverges"]
+    assert covered("A rate that is not large still diverges.", concepts) == []  # the condition is negated
+
+
+def test_too_x_to_and_nothing_to_do_with_negate_what_follows():
+    concepts = [{"concept": "damage", "phrases": ["damage the backbone"]}]
+    assert covered("The gradients are too small to damage the backbone.", concepts) == []
+    assert covered("The gradients are large enough to damage the backbone.", concepts) == ["damage"]
+    concepts = [{"concept": "step", "phrases": ["step size"]}]
+    assert covered("The rate has nothing to do with the step size.", concepts) == []
+    assert covered("The rate has nothing to do with speed, it sets the step size.", concepts) == ["step"]
+
+
+def test_e_g_ends_no_sentence_and_thaw_is_unfreeze():
+    concepts = [{"concept": "flops", "phrases": ["flops"]}]
+    assert covered("Costs such as FLOPs (e.g. depthwise convs) matter more than size.", concepts) == ["flops"]
+    concepts = [{"concept": "unfreeze", "phrases": ["unfreeze the last block"]}]
+    assert covered("Then thaw the last block and train it.", concepts) == ["unfreeze"]

@@ -1,5 +1,6 @@
 """The learning-mode content files: schema, counts, the sets each lesson must hold, the sections they point
-at, and every Predict Output item run for real."""
+at (the core path only, never a deep dive), the diagnostic's own parallel forms, and every Predict Output item run
+for real."""
 
 import contextlib
 import copy
@@ -14,11 +15,19 @@ from widgets.modes.content import (
     LESSON_IDS,
     ContentError,
     content_dir,
+    diagnostic_forms,
     diagnostic_items,
     level,
     load_lesson_content,
 )
-from widgets.modes.content.schema import CATEGORIES, COUNTS, validate_content
+from widgets.modes.content.schema import (
+    CARD_ANSWER_WORDS,
+    CATEGORIES,
+    COUNTS,
+    DIAGNOSTIC_ITEMS,
+    core_sections,
+    validate_content,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -33,7 +42,7 @@ def predict_output_items():
         data = load_lesson_content(path.stem, validate=False)
         for section in ("challenges", "practice"):
             for item in data.get(section, []):
-                if item.get("category") == "Predict Output":
+                if item.get("category") == "Predict Output" and "options" in item:  # numeric ones: test_numeric
                     items.append(pytest.param(item, id=f"{path.stem}:{item['id']}"))
     return items
 
@@ -47,8 +56,9 @@ def test_every_lesson_has_valid_content(lesson_id):
 @pytest.mark.parametrize("lesson_id", LESSON_IDS)
 def test_every_lesson_holds_the_full_set(lesson_id):
     data = load_lesson_content(lesson_id)
-    assert len(data["diagnostic"]) == 10 and len(diagnostic_items(data)) == 10
-    assert {level(item) for item in diagnostic_items(data)} == {"easy", "medium", "hard"}
+    forms = diagnostic_forms(data)
+    assert set(forms) == {"A", "B"} and all(len(items) == DIAGNOSTIC_ITEMS for items in forms.values())
+    assert all({level(item) for item in items} == {"easy", "medium", "hard"} for items in forms.values())
     assert len(data["challenges"]) == 5 and {c["category"] for c in data["challenges"]} == set(CATEGORIES)
     assert len(data["practice"]) >= 5 and {level(p) for p in data["practice"]} >= {"easy", "medium", "hard"}
     for prompt in data["explain"]:
@@ -65,12 +75,60 @@ def test_sections_are_the_lessons_own_headings(lesson_id):
     assert load_lesson_content(lesson_id)["sections"] == headings
 
 
+def _notebook_cells(lesson_id):
+    return json.loads((REPO / "course" / f"{lesson_id}.ipynb").read_text())["cells"]
+
+
+@pytest.mark.parametrize("lesson_id", LESSON_IDS)
+def test_the_core_sections_are_the_ones_before_the_learning_modes(lesson_id):
+    """A lesson's deep dives come after its learning modes; the modes may ask only about what comes before."""
+    cells = _notebook_cells(lesson_id)
+    modes = next(i for i, c in enumerate(cells) if "learning_modes(" in "".join(c["source"]))
+    before = [m.group(2) for cell in cells[:modes] if cell["cell_type"] == "markdown"
+              for m in re.finditer(r"^## (\d+)\. (.+)$", "".join(cell["source"]), re.M)]
+    data = load_lesson_content(lesson_id)
+    assert [data["sections"][n - 1] for n in core_sections(data)] == before
+    items = [i for s in ("quiz", "challenges", "practice") for i in data[s]] + diagnostic_items(data)
+    assert all(item["section"] in core_sections(data) for item in items)
+
+
+@pytest.mark.parametrize("lesson_id", LESSON_IDS)
+def test_the_diagnostic_asks_its_own_questions(lesson_id):
+    """No diagnostic item is a quiz, challenge or practice item, nor one with half or more of the same words."""
+    data = load_lesson_content(lesson_id)
+
+    def words(item):
+        return set(re.findall(r"[a-z0-9]+", str(item.get("question") or item.get("problem")).lower()))
+
+    others = [i for s in ("quiz", "challenges", "practice") for i in data[s]]
+    for item in diagnostic_items(data):
+        assert item["id"] not in {o["id"] for o in others}
+        for other in others:
+            overlap = len(words(item) & words(other)) / len(words(item) | words(other))
+            assert overlap < 0.5, (item["id"], other["id"], round(overlap, 2))
+
+
+def test_the_two_forms_are_parallel():
+    """Form B asks the k-th question on the same section at the same level as form A, so two runs compare."""
+    for lesson_id in LESSON_IDS:
+        forms = diagnostic_forms(load_lesson_content(lesson_id))
+        for a, b in zip(forms["A"], forms["B"]):
+            shape = [(item["section"], level(item), "numeric" in item) for item in (a, b)]
+            assert shape[0] == shape[1], (a["id"], b["id"])
+
+
+@pytest.mark.parametrize("lesson_id", LESSON_IDS)
+def test_every_card_answers_in_at_most_45_words(lesson_id):
+    lengths = {c["id"]: len(c["answer"].split()) for c in load_lesson_content(lesson_id)["cards"]}
+    assert max(lengths.values()) <= CARD_ANSWER_WORDS, lengths
+
+
 def test_ids_are_unique_across_the_course():
     # Progress is stored per lesson, but unique ids everywhere keep reports and bug reports unambiguous.
     seen = {}
     for lesson_id, data in all_content().items():
-        for section in ("cards", "quiz", "challenges", "practice", "explain"):
-            for item in data[section]:
+        for section in ("cards", "quiz", "challenges", "practice", "explain", "diagnostic"):
+            for item in (diagnostic_items(data) if section == "diagnostic" else data[section]):
                 assert item["id"] not in seen, f"{item['id']} in {lesson_id} and {seen.get(item['id'])}"
                 seen[item["id"]] = lesson_id
 
@@ -153,10 +211,43 @@ def test_validator_requires_every_level_in_practice(good):
 
 
 def test_validator_checks_the_diagnostic(good):
-    good["diagnostic"][0] = "no-such-item"
-    assert any("no quiz, challenge or practice item with id no-such-item" in p for p in validate_content(good))
-    good["diagnostic"] = good["diagnostic"][:9]
-    assert any("diagnostic: has 9 item(s), needs exactly 10" in p for p in validate_content(good))
+    forms = good["diagnostic"]
+    forms["A"][0]["section"], forms["A"][1]["id"] = forms["A"][0]["section"] % 6 + 1, good["quiz"][0]["id"]
+    forms["B"] = forms["B"][:7]
+    problems = validate_content(good)
+    assert any("are not parallel (same section, same level)" in p for p in problems)
+    assert any(f"used twice or by another mode's item: {good['quiz'][0]['id']}" in p for p in problems)
+    assert any("diagnostic form B: has 7 item(s), needs exactly 8" in p for p in problems)
+    good["diagnostic"] = [good["quiz"][0]["id"]]  # the old format: a list of other modes' ids
+    assert "diagnostic must be a mapping with two forms, A and B, each a list of items" in validate_content(good)
+
+
+def test_validator_wants_four_options(good):
+    good["quiz"][0]["options"] = good["quiz"][0]["options"][:3]
+    assert any("needs a list of exactly 4 options" in p for p in validate_content(good))
+
+
+def test_validator_caps_card_answers(good):
+    good["cards"][0]["answer"] = " ".join(["word"] * 46)
+    assert any("the answer has 46 words; a card answers in at most 45" in p for p in validate_content(good))
+
+
+def test_validator_keeps_items_out_of_deep_dives():
+    data = copy.deepcopy(load_lesson_content("04_learning_rate"))
+    deep = data["sections"].index("Deep dive: discriminative learning rates") + 1
+    data["quiz"][0]["section"] = deep
+    assert any("section must be the number of a core section (1, 2, 3)" in p for p in validate_content(data))
+
+
+def test_validator_checks_numeric_items(good):
+    item = next(p for p in good["practice"] if "numeric" in p)
+    item["options"] = good["quiz"][0]["options"]
+    assert any("give options or numeric, not both" in p for p in validate_content(good))
+    del item["options"]
+    item["numeric"]["misses"].append({"value": item["numeric"]["value"], "explanation": "Same as the key."})
+    del item["numeric"]["code"]
+    problems = validate_content(good)
+    assert any("would count as right" in p for p in problems) and any("numeric needs its code" in p for p in problems)
 
 
 def test_validator_rejects_weak_explain_phrases(good):

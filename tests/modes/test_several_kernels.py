@@ -117,8 +117,9 @@ def test_two_kernels_save_progress_to_one_file_without_losing_anything(tmp_path)
     assert set(lesson["practice"]) == expected, f"lost {len(expected - set(lesson['practice']))} answers"
     assert lesson["quiz"][question_ids[0]]["correct"] is True
     assert lesson["quiz"][question_ids[1]]["correct"] is False
-    # no backup of a corrupt file, no temp file left behind
-    leftovers = [p.name for p in tmp_path.iterdir() if "corrupt" in p.name or p.name.endswith(".tmp")]
+    # no backup of a damaged file, nothing set aside, no temp file left behind
+    leftovers = [p.name for p in tmp_path.iterdir()
+                 if "original-" in p.name or "set-aside-" in p.name or p.name.endswith(".tmp")]
     assert leftovers == []
     assert ProgressStore(progress).message == ""
 

@@ -32,12 +32,12 @@ def saved_file(tmp_path):
 
 
 def test_progress_is_saved_and_reloaded(store):
-    store.record(LESSON, "quiz", "q-requires-grad", {"chosen": 0, "correct": True})
-    store.set_badge(LESSON)
+    store.answer(LESSON, "quiz", "q-requires-grad", {"chosen": 0, "correct": True}, 0, True, seconds=4.2)
     reloaded = ProgressStore(store.path)
     assert reloaded.lesson(LESSON)["quiz"]["q-requires-grad"]["correct"] is True
-    assert reloaded.lesson(LESSON)["badge"]
-    assert json.loads(store.path.read_text())["version"] == 1
+    log = reloaded.lesson(LESSON)["log"]
+    assert [(e["item"], e["attempt"], e["seconds"]) for e in log] == [("q-requires-grad", 1, 4.2)]
+    assert json.loads(store.path.read_text())["version"] == 2
 
 
 def test_two_stores_do_not_erase_each_other(tmp_path):
@@ -83,7 +83,7 @@ def test_a_file_an_editor_saved_again_is_read_as_it_is(tmp_path, name, encode):
     store = ProgressStore(path)
     assert store.message == "", name
     assert store.lesson(LESSON)["quiz"]["q-requires-grad"]["correct"] is True
-    assert not list(tmp_path.glob("*.corrupt-*"))
+    assert not list(tmp_path.glob("*.original-*"))
 
 
 def test_trailing_text_is_read_and_the_original_kept(tmp_path):
@@ -92,7 +92,7 @@ def test_trailing_text_is_read_and_the_original_kept(tmp_path):
     path.write_text(original)
     store = ProgressStore(path)
     assert store.lesson(LESSON)["quiz"]["q-requires-grad"]["correct"] is True
-    backups = list(tmp_path.glob("progress.corrupt-*.json"))
+    backups = list(tmp_path.glob("progress.original-*.json"))
     assert len(backups) == 1 and backups[0].read_text() == original
     assert "extra text after the progress data" in store.message and backups[0].name in store.message
     assert json.loads(path.read_text())["lessons"][LESSON]  # the file is clean again
@@ -102,7 +102,7 @@ def test_deeply_nested_json_is_backed_up_with_a_message(tmp_path, store):
     path = tmp_path / "progress.json"
     path.write_text("[" * 100_000 + "]" * 100_000)
     deep = ProgressStore(path)
-    assert "nested far too deeply" in deep.message and list(tmp_path.glob("progress.corrupt-*.json"))
+    assert "nested far too deeply" in deep.message and list(tmp_path.glob("progress.original-*.json"))
     tab = widgets.learning_modes(LESSON, store=deep, tick=None)
     assert tab.titles[tab.selected_index] == "Progress"
 
@@ -116,7 +116,7 @@ def test_an_answer_nested_too_deeply_is_left_out_and_the_rest_kept(tmp_path):
     path = tmp_path / "progress.json"
     path.write_text(json.dumps(data))
     store = ProgressStore(path)
-    assert "nested too deeply, left out" in store.message
+    assert "quiz item 'bad' (nested too deeply)" in store.message
     assert set(store.lesson(LESSON)["quiz"]) == {"q-requires-grad"}
 
 
@@ -125,7 +125,7 @@ def test_a_corrupt_file_is_backed_up_and_replaced(tmp_path):
     path = tmp_path / "progress.json"
     path.write_text("{ this is not json", encoding="utf-8")
     store = ProgressStore(path)
-    backups = list(tmp_path.glob("progress.corrupt-*.json"))
+    backups = list(tmp_path.glob("progress.original-*.json"))
     assert len(backups) == 1 and backups[0].read_text() == "{ this is not json"
     assert "could not be read" in store.message and backups[0].name in store.message
     assert json.loads(path.read_text())["lessons"] == {}
@@ -135,11 +135,13 @@ def test_a_corrupt_file_is_backed_up_and_replaced(tmp_path):
     assert ProgressStore(path).lesson(LESSON)["cards"] == {"x": "known"}
 
 
-def test_a_wrong_shape_counts_as_corrupt(tmp_path):
+def test_a_section_of_the_wrong_shape_is_set_aside_and_its_lesson_kept(tmp_path):
     path = tmp_path / "progress.json"
-    path.write_text(json.dumps({"lessons": {"01_why_fine_tune": {"cards": [1, 2]}}}))
+    quiz = {"q": {"chosen": 0, "correct": True}}
+    path.write_text(json.dumps({"lessons": {"01_why_fine_tune": {"cards": [1, 2], "quiz": quiz}}}))
     store = ProgressStore(path)
-    assert store.message and store.lessons() == []
+    assert "lesson '01_why_fine_tune': set aside its cards section (a list, not a mapping)" in store.message
+    assert store.lesson("01_why_fine_tune")["quiz"] == quiz
 
 
 def test_learning_modes_opens_on_progress_after_a_corrupt_file(tmp_path):
@@ -155,7 +157,7 @@ def test_export_and_import_merge(tmp_path, store):
     exported = store.export(tmp_path / "mine.json")
     other = ProgressStore(tmp_path / "other.json")
     other.record("01_why_fine_tune", "cards", "z", "known")
-    assert other.import_(exported) == [LESSON]
+    assert other.import_(exported).lessons == [LESSON]
     assert other.lesson(LESSON)["cards"] == {"c-freeze-what": "known"}
     assert other.lesson("01_why_fine_tune")["cards"] == {"z": "known"}
     with pytest.raises(ValueError, match="not a progress file"):
@@ -173,8 +175,8 @@ def test_import_takes_an_export_an_editor_saved_again(tmp_path, store, resave):
     exported = store.export(tmp_path / "mine.json")
     exported.write_bytes(resave(exported.read_bytes()))
     fresh = ProgressStore(tmp_path / "fresh.json")
-    assert fresh.import_(exported) == [LESSON]
-    assert fresh.import_(exported.read_bytes()) == [LESSON]  # the upload path too
+    assert fresh.import_(exported).lessons == [LESSON]
+    assert fresh.import_(exported.read_bytes()).lessons == [LESSON]  # the upload path too
     assert fresh.lesson(LESSON)["quiz"]["q-requires-grad"]["correct"] is True
 
 
@@ -218,8 +220,64 @@ def test_unwritable_progress_is_a_message_not_a_crash(tmp_path):
     assert "kept in memory" in store.message and store.lesson(LESSON)["cards"] == {"a": "known"}
 
 
-def test_badges_are_dated_by_the_store_clock(tmp_path):
+def test_badges_are_dated_by_the_store_clock_and_need_the_answer_log(tmp_path):
     clock = FakeClock(datetime.datetime(2026, 3, 1, 9, 30).timestamp())
     store = ProgressStore(tmp_path / "progress.json", clock=clock)
-    store.set_badge(LESSON)
-    assert store.lesson(LESSON)["badge"] == "2026-03-01 09:30"
+    ids = [p["id"] for p in load_lesson_content(LESSON)["challenges"]]
+    assert not store.award_badge(LESSON, ids) and store.lesson(LESSON)["badge"] is None  # nothing solved yet
+    for item_id in ids:
+        store.answer(LESSON, "challenges", item_id, None, 0, True, seconds=12.0)
+    assert store.award_badge(LESSON, ids)
+    assert store.lesson(LESSON)["badge"] == {"at": "2026-03-01 09:30", "items": sorted(ids)}
+
+
+def _one_bad_lesson():
+    good = {"cards": {"c-freeze-what": "known"}, "quiz": {"q-requires-grad": {"chosen": 0, "correct": True}}}
+    bad = {"quiz": [], "cards": {"c1": "known", "c2": 5}, "explain": {"e": {"text": "kept"}}}
+    return {"version": 1, "lessons": {LESSON: good, "03_strategy_in_vision": bad, "01_why_fine_tune": good}}
+
+
+def test_one_bad_lesson_keeps_every_other_lesson_and_sets_aside_only_the_bad_part(tmp_path):
+    path = tmp_path / "progress.json"
+    path.write_text(json.dumps(_one_bad_lesson()))
+    original = path.read_bytes()
+    store = ProgressStore(path)
+    for lesson_id in (LESSON, "01_why_fine_tune"):
+        assert store.lesson(lesson_id)["quiz"] == {"q-requires-grad": {"chosen": 0, "correct": True}}
+    kept = store.lesson("03_strategy_in_vision")
+    assert kept["cards"] == {"c1": "known"} and kept["explain"] == {"e": {"text": "kept"}}
+    (aside,), (backup,) = tmp_path.glob("progress.set-aside-*.json"), tmp_path.glob("progress.original-*.json")
+    assert json.loads(aside.read_text())["lessons"] == {"03_strategy_in_vision": {"quiz": [], "cards": {"c2": 5}}}
+    assert backup.read_bytes() == original
+    assert "lesson '03_strategy_in_vision'" in store.message
+    assert "its quiz section (a list, not a mapping)" in store.message
+    assert "cards item 'c2' (a number, not text)" in store.message
+    assert aside.name in store.message and backup.name in store.message
+    view = widgets.Progress(LESSON, load_lesson_content(LESSON), store)
+    assert "quiz section" in view.message.value and "03_strategy_in_vision" in view.message.value
+
+
+def test_import_through_the_dashboard_salvages_and_names_what_it_set_aside(tmp_path, store):
+    damaged = tmp_path / "from_another_machine.json"
+    damaged.write_text(json.dumps(_one_bad_lesson()))
+    dashboard = widgets.ProgressDashboard(store)
+    dashboard.transfer.path.value = str(damaged)
+    dashboard.transfer.import_button.click()
+    message = dashboard.transfer.message.value
+    assert "Imported progress for 3 lesson(s)" in message and "Set aside, not imported" in message
+    assert "03_strategy_in_vision" in message and "quiz section" in message
+    assert store.lesson(LESSON)["cards"] == {"c-freeze-what": "known"}
+    # the part set aside when the store read the file: on its own nothing is usable; fixed by hand, it imports
+    bad = tmp_path / "bad" / "progress.json"
+    bad.parent.mkdir()
+    bad.write_text(json.dumps(_one_bad_lesson()))
+    (aside,) = (ProgressStore(bad), *bad.parent.glob("progress.set-aside-*.json"))[1:]
+    dashboard.transfer.path.value = str(aside)
+    dashboard.transfer.import_button.click()
+    assert "Nothing usable in that file" in dashboard.transfer.message.value
+    fixed = json.loads(aside.read_text())
+    fixed["lessons"]["03_strategy_in_vision"] = {"quiz": {}, "cards": {"c2": "known"}}
+    aside.write_text(json.dumps(fixed))
+    dashboard.transfer.import_button.click()
+    assert "Imported progress for 1 lesson(s)" in dashboard.transfer.message.value
+    assert store.lesson("03_strategy_in_vision")["cards"] == {"c1": "known", "c2": "known"}

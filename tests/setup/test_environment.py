@@ -1,5 +1,6 @@
-"""environment.yml (conda and Binder) must ask for the same packages as pyproject.toml, from conda-forge only,
-and the README's conda command for the test tools must install pyproject's test extra."""
+"""environment.yml (conda and Binder) must ask for the same packages as pyproject.toml, from conda-forge (but
+for the few in PIP_ONLY, from PyPI under pip:), and the README's conda command for the test tools must install
+pyproject's test extra."""
 
 import os
 import re
@@ -19,6 +20,8 @@ REPO = Path(__file__).resolve().parents[2]
 
 # pip name -> conda-forge name, where they differ
 CONDA_NAMES = {"torch": "pytorch-cpu"}
+# runtime dependencies environment.yml takes from PyPI, under pip: (pure Python, published there by their authors)
+PIP_ONLY = {"fsrs"}
 
 # a conda spec: name, then an optional version constraint such as ">=2.2,<3" or "=3.11"
 CONDA_SPEC = re.compile(r"^(?P<name>[A-Za-z0-9_.\-]+)\s*(?P<version>[<>=!~].*)?$")
@@ -64,8 +67,24 @@ def test_pytorch_is_the_cpu_build(conda_packages):
     assert "pytorch" not in conda_packages and "pytorch-gpu" not in conda_packages
 
 
+@pytest.fixture(scope="module")
+def pip_packages(environment):
+    """{pip name: version constraint} for the dependencies under ``pip:`` (those conda-forge does not build)."""
+    packages = {}
+    for entry in environment["dependencies"]:
+        if isinstance(entry, dict):
+            for line in entry.get("pip", []):
+                requirement = Requirement(line)
+                packages[requirement.name.lower()] = requirement.specifier
+    return packages
+
+
 @pytest.mark.parametrize("requirement", _pyproject_dependencies(), ids=lambda r: r.name)
-def test_every_runtime_dependency_is_there_with_the_same_versions(requirement, conda_packages):
+def test_every_runtime_dependency_is_there_with_the_same_versions(requirement, conda_packages, pip_packages):
+    if requirement.name.lower() in PIP_ONLY:
+        assert pip_packages.get(requirement.name.lower()) == requirement.specifier, (
+            f"{requirement.name}: environment.yml's pip section must ask for {str(requirement.specifier)!r}")
+        return
     name = CONDA_NAMES.get(requirement.name.lower(), requirement.name.lower())
     assert name in conda_packages, f"{requirement.name} (conda: {name}) is missing from environment.yml"
     assert SpecifierSet(conda_packages[name]) == requirement.specifier, (
@@ -73,9 +92,10 @@ def test_every_runtime_dependency_is_there_with_the_same_versions(requirement, c
     )
 
 
-def test_nothing_beyond_pyproject(conda_packages):
+def test_nothing_beyond_pyproject(conda_packages, pip_packages):
     expected = {CONDA_NAMES.get(r.name.lower(), r.name.lower()) for r in _pyproject_dependencies()}
     assert set(conda_packages) - expected == {"python", "pip"}
+    assert set(pip_packages) == PIP_ONLY  # everything else comes from conda-forge
 
 
 def test_no_local_pip_requirement(environment):

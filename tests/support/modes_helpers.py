@@ -19,3 +19,18 @@ class FakeClock:
 
 def wrong_index(item):
     return next(k for k, o in enumerate(item["options"]) if not o["correct"])
+
+
+def play_round(view, clock, seconds=5, right=True):
+    """Answer every problem of a Challenge view still open: Start, wait ``seconds``, submit the right option
+    (or a wrong one until its attempts run out)."""
+    from widgets.modes.choice import right_index
+
+    for i, problem in enumerate(view.set.problems):
+        view.go_to(i)
+        if view.set.state(i).status == "new":
+            view.start_button.click()
+        while view.set.state(i).status == "running":
+            clock.advance(seconds)
+            view.choose(right_index(problem) if right else wrong_index(problem))
+            view.submit_button.click()

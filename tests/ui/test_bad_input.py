@@ -82,12 +82,12 @@ def test_the_recipe_lists_a_bad_rate_as_a_problem_in_the_same_words(lr):
 @pytest.mark.parametrize("text", ["0", "-1e-3", "nan", "inf", "1e9", "fast", "None", "1e-3, oops"])
 def test_rates_typed_in_the_explorer_are_a_message_in_the_widget(kit, text):
     explorer = LRExplorer(*kit, steps=2)
-    explorer.rates.value = text
+    explorer.rates_box.value = text
     assert explorer.run() is None
     assert RATE_MESSAGE.search(shown(explorer.runner.status.value))
     explorer.add_button.click()  # "Add rate" reads the same text: a message, not a traceback
     assert RATE_MESSAGE.search(shown(explorer.message.value))
-    assert explorer.rates.value == text  # the learner's text is kept to be fixed, not replaced
+    assert explorer.rates_box.value == text  # the learner's text is kept to be fixed, not replaced
 
 
 @pytest.mark.parametrize("text", ["nan", "0", "-1", "inf", "1e9", "fast", ""])
@@ -104,7 +104,7 @@ def test_a_rate_is_shown_exactly_as_set(kit):
     assert builder.head_lr.value == "0.0003" and builder.backbone_lr.value == "5"
     assert '"lr": 0.0003' in builder.code
     widget = DiscriminativeLR(*kit, uniform=2.5e-4)
-    assert widget.uniform.value == "0.00025"
+    assert widget.uniform_box.value == "0.00025"
 
 
 @pytest.mark.parametrize("text", ["nan", "fast", "0"])
@@ -129,11 +129,46 @@ def test_schedule_options_are_refused_with_a_message_naming_the_option(option, v
 
 def test_a_one_cycle_too_short_for_its_warm_up_is_a_message_in_the_trainer_and_the_widget(kit):
     spec = {"name": "onecycle", "pct_start": 0.1}
-    assert "pct_start of at least 0.2" in refused(
-        lambda: Trainer(kit[0], kit[1], lr=1e-3, schedule=spec).fit(9, eval_every=0))
+    said = "one-cycle with pct_start 0.1 needs at least 19 steps, so that its warm-up lasts a whole step; got 9. " \
+           "Train for at least 19 steps, or raise pct_start to 0.2 or more."
+    assert refused(lambda: Trainer(kit[0], kit[1], lr=1e-3, schedule=spec).fit(9, eval_every=0)) == said
     explorer = ScheduleExplorer(kit[0], kit[1], kit[2], steps=9, schedule="onecycle")
     explorer.options["pct_start"].value = 0.1
-    assert "pct_start of at least 0.2" in shown(explorer.note.value)
+    assert said in shown(explorer.note.value)
+
+
+@pytest.mark.parametrize("schedule", ["constant", "step", "exponential", "cosine", "warmup", "plateau"])
+def test_the_schedule_explorer_draws_short_runs_and_says_what_it_cannot_draw(kit, schedule):
+    """Before: a run of 5 steps or fewer could not be drawn with any schedule (one-cycle's curve was always drawn)."""
+    explorer = ScheduleExplorer(kit[0], kit[1], kit[2], steps=3, schedule=schedule)
+    drawn = {trace.name for trace in explorer.fig.data}
+    assert schedule in drawn and "onecycle" not in drawn
+    assert "onecycle is not drawn: one-cycle with pct_start 0.3 needs at least 6 steps" in shown(explorer.note.value)
+    explorer.steps.value = 6
+    assert "onecycle" in {trace.name for trace in explorer.fig.data} and "not drawn" not in explorer.note.value
+
+
+def test_the_schedule_explorer_refuses_a_short_one_cycle_naming_its_minimum(kit):
+    with pytest.raises(SettingError, match="one-cycle with pct_start 0.3 needs at least 6 steps.* got 5"):
+        ScheduleExplorer(kit[0], kit[1], kit[2], steps=5, schedule="onecycle")
+
+
+@pytest.mark.parametrize("box", ["steps", "step_size"])
+def test_a_huge_size_typed_into_the_schedule_explorer_is_a_message_at_once(kit, box):
+    """Before: 100,000 steps held the kernel for about 45 s, drawing; now every size has an upper bound."""
+    explorer = ScheduleExplorer(kit[0], kit[1], kit[2], steps=60, schedule="step")
+    drawn = [list(trace.y) for trace in explorer.fig.data]
+    control = explorer.steps if box == "steps" else explorer.options["step_size"]
+    control.value = 100_000
+    assert f"{box} must be a whole number between 1 and 10,000; got 100000." in shown(explorer.note.value)
+    assert [list(trace.y) for trace in explorer.fig.data] == drawn  # the last good curves stay
+
+
+def test_the_finder_refuses_a_huge_step_count_in_the_widget(kit):
+    finder = LRFinder(kit[0], kit[1], steps=60)
+    finder.steps.value = 10**6
+    assert finder.run() is None
+    assert "steps must be a whole number between 1 and 10,000" in shown(finder.runner.status.value)
 
 
 @pytest.mark.parametrize("call, argument", [

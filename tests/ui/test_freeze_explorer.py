@@ -8,6 +8,7 @@ import pytest
 import torch
 from torch import nn
 
+from widgets.engine.checks import SettingError
 from widgets.engine.params import count_parameters
 from widgets.figures.freezing import freeze_figure
 from widgets.kit import zoo
@@ -111,12 +112,32 @@ def test_bad_input_gives_a_message_not_a_traceback(explorer):
     explorer.presets["head_only"].click()
     before = _grad_map(explorer.model)
     explorer.unfreeze_last(0)
-    assert "N must be between 1 and 7" in explorer.message.value
+    assert "N must be a whole number between 1 and 7; got 0" in explorer.message.value
     explorer.replace_head(-1)
     assert "num_classes" in explorer.message.value
     assert _grad_map(explorer.model) == before  # nothing lost
-    explorer.num_classes.value = 0  # the box itself refuses values below 1
-    assert explorer.num_classes.value == 1
+
+
+@pytest.mark.parametrize("typed", [0, -3, 10**6])
+def test_a_size_typed_out_of_bounds_is_a_message_not_silently_clamped(explorer, typed):
+    """Before: the boxes were bounded, so 10**6 classes became 100,000 (and 0 became 1) without a word."""
+    head = explorer.model.fc
+    explorer.num_classes.value = typed
+    assert explorer.num_classes.value == typed
+    explorer.replace_head_button.click()
+    assert f"num_classes must be a whole number between 1 and 25,000; got {typed}" in explorer.message.value
+    assert explorer.model.fc is head
+    explorer.last_n.value = typed
+    explorer.presets["last_n"].click()
+    assert f"N must be a whole number between 1 and 7; got {typed}" in explorer.message.value
+
+
+@pytest.mark.parametrize("depth", [0, 4, True, 1.5, "2"])
+def test_a_depth_that_is_not_one_of_the_depths_is_refused_not_made_automatic(depth):
+    """Before: depth=0 quietly meant "automatic" (``depth or auto_depth(model)``)."""
+    with pytest.raises(SettingError, match=f"depth must be a whole number between 1 and 3; got {depth!r}"):
+        FreezeExplorer(zoo.build_architecture("course"), depth=depth)
+    assert FreezeExplorer(zoo.build_architecture("course"), depth=2).depth.value == 2
 
 
 def test_any_module_even_without_a_head():

@@ -2,11 +2,14 @@
 
 import threading
 
+import ipywidgets as ipw
 import pytest
 import torch
 from tasks import easy_task
+from traitlets import TraitError
 
 from widgets import CourseCNN
+from widgets.engine.checks import SettingError
 from widgets.engine.checks import rates_from_text as parse_rates
 from widgets.engine.schedules import schedule_curve
 from widgets.ui.discriminative_lr import DiscriminativeLR
@@ -70,7 +73,7 @@ def test_bad_input_is_a_message_in_the_widget_and_nothing_changes(kit, rates, st
     model, train, val, source = kit
     before = snapshot(model)
     explorer = LRExplorer(model, train, val, source, steps=5)
-    explorer.rates.value, explorer.steps.value = rates, steps
+    explorer.rates_box.value, explorer.steps_box.value = rates, steps
     assert explorer.run() is None
     assert message in explorer.runner.status.value and ERROR in explorer.runner.status.value
     assert same(model, before)
@@ -176,3 +179,77 @@ def test_discriminative_rates_are_drawn_and_compared_with_one_uniform_rate(kit):
     assert runs["discriminative"].lr == [pytest.approx(1e-1)] * 5  # the head's rate
     assert "old task" in widget.runner.status.value
     assert same(model, before)
+
+
+# --- the settings are traitlets, checked once: a lesson can observe and link them ------------------------------
+
+
+def test_the_explorers_settings_are_traitlets_its_boxes_follow(kit):
+    model, train, val, source = kit
+    explorer = LRExplorer(model, train, val, source, lrs=(1e-3, 1e-2), steps=5)
+    explorer.lrs = "3e-4, 1e-3"  # text is read by the trait's one check
+    assert explorer.lrs == (3e-4, 1e-3) and explorer.rates_box.value == "0.0003, 0.001"
+    explorer.rates_box.value = "1e-2;1e-4"  # what a learner types
+    assert explorer.lrs == (1e-4, 1e-2) and explorer.rates_box.value == "0.0001, 0.01"
+    explorer.preset, explorer.steps = "head only", 7
+    assert (explorer.preset_box.value, explorer.steps_box.value) == ("head only", 7)
+    explorer.steps_box.value = 9
+    assert explorer.steps == 9 and explorer.settings() == ([1e-4, 1e-2], ("conv1", "conv2", "conv3"), 9)
+
+
+@pytest.mark.parametrize("name, value, message", [("lrs", "1e-3, fast", "must be a number above 0"),
+                                                  ("lrs", (), "at least one learning rate"),
+                                                  ("preset", "everything", "unknown preset"),
+                                                  ("steps", 0, "steps must be"), ("steps", True, "steps must be")])
+def test_a_bad_explorer_setting_is_refused_by_name_and_changes_nothing(kit, name, value, message):
+    explorer = LRExplorer(*kit, steps=5)
+    before = getattr(explorer, name)
+    with pytest.raises(SettingError, match=message):
+        setattr(explorer, name, value)
+    assert getattr(explorer, name) == before
+
+
+def test_a_bad_steps_typed_is_a_message_kept_in_its_box_until_fixed(kit):
+    explorer = LRExplorer(*kit, steps=5)
+    explorer.steps_box.value = 0
+    assert explorer.steps == 5 and "steps must be" in explorer.message.value and explorer.steps_box.value == 0
+    assert explorer.run() is None and "steps must be" in explorer.runner.status.value  # never the old 5, unseen
+    explorer.steps_box.value = 2
+    assert explorer.steps == 2 and explorer.message.value == "" and explorer.boxes.problems == {}
+
+
+def test_a_lesson_can_link_the_explorers_steps_to_the_discriminative_rates_steps(kit):
+    explorer = LRExplorer(*kit, steps=5)
+    widget = DiscriminativeLR(*kit, steps=8)
+    link = ipw.link((explorer, "steps"), (widget, "steps"))  # both compare the same budget
+    assert widget.steps == 5
+    explorer.steps_box.value = 12  # typed into one widget ...
+    assert widget.steps == 12 and widget.steps_box.value == 12  # ... shown in the other
+    seen = []
+    widget.observe(lambda change: seen.append(change["new"]), names="rates")
+    widget.rate_boxes["conv3"].value = "2e-3"
+    assert seen == [{"conv1": 1e-4, "conv2": 3e-4, "conv3": 2e-3, "head": 1e-2}]
+    link.unlink()
+
+
+@pytest.mark.parametrize("name, value, message", [("uniform", "fast", "uniform rate must be"),
+                                                  ("uniform", True, "uniform rate must be"),
+                                                  ("rates", {"conv1": 0, "conv2": 1e-4, "conv3": 1e-3, "head": 1e-2},
+                                                   "rate for conv1 must be"),
+                                                  ("rates", {"head": 1e-2}, "one rate for each of"),
+                                                  ("steps", 2.5, "steps")])
+def test_a_bad_discriminative_setting_is_refused_by_name_and_changes_nothing(kit, name, value, message):
+    widget = DiscriminativeLR(*kit, steps=5)
+    before = getattr(widget, name)
+    with pytest.raises((SettingError, TraitError), match=message):
+        setattr(widget, name, value)
+    assert getattr(widget, name) == before
+
+
+def test_rates_set_from_code_are_shown_in_the_boxes_and_drawn(kit):
+    widget = DiscriminativeLR(*kit, steps=5)
+    widget.rates = {**widget.rates, "head": "3e-2"}
+    assert widget.rates["head"] == 3e-2 and widget.rate_boxes["head"].value == "0.03"
+    assert widget.rates_fig.data[0].y[-1] == pytest.approx(3e-2)
+    widget.uniform = 2e-3
+    assert widget.uniform_box.value == "0.002"

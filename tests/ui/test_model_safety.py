@@ -40,7 +40,21 @@ def until(condition, seconds=120):
 
 def wrong_labels(n=64):
     x, y = easy_task(n=n)
-    return x, y + 6  # class 6+ for a 4-class head: the loss raises after the forward pass moved BatchNorm
+    return x, y + 6  # class 6+ for a 4-class head: refused at the Trainer's door, after the widget took the model
+
+
+def failing_after(calls, progress):
+    """A progress callback that raises on its ``calls``-th call: an unexpected error in the middle of a run, after
+    steps have moved the weights and BatchNorm statistics."""
+    count = [0]
+
+    def report(*args):
+        count[0] += 1
+        if count[0] >= calls:
+            raise RuntimeError("the kernel's display went away")
+        return progress(*args)
+
+    return report
 
 
 def test_the_finder_puts_back_flags_gradients_modes_and_weights_and_says_so():
@@ -72,6 +86,32 @@ def test_an_error_mid_test_is_shown_and_the_model_is_still_put_back():
     finder = LRFinder(model, wrong_labels(), start=1e-5, end=1, steps=20)
     assert finder.run() is None and ERROR in finder.runner.status.value
     assert before.differences(model) == []
+
+
+def test_an_unexpected_error_mid_test_says_what_became_of_the_model(monkeypatch):
+    """Before: only a SettingError said what became of the model; any other error said nothing about it."""
+    model = learners_model()
+    before = snapshot(model)
+    finder = LRFinder(model, easy_task(), start=1e-5, end=1, steps=20)
+    monkeypatch.setattr(finder.runner, "progress", failing_after(5, finder.runner.progress))
+    assert finder.run() is None and ERROR in finder.runner.status.value
+    assert "RuntimeError: the kernel's display went away" in html.unescape(finder.runner.status.value)
+    assert EXACTLY in finder.runner.status.value
+    assert before.differences(model) == []
+
+
+@pytest.mark.parametrize("layout", [torch.contiguous_format, torch.channels_last])
+def test_the_finder_says_exactly_as_before_only_when_the_layout_is_as_before_too(layout):
+    """Before: the finder gave the model back channels-last (``weight.view(-1)`` raised) and said "exactly as
+    before". The layout is now part of what it compares, and of what it puts back."""
+    model = learners_model().to(memory_format=layout)
+    before = snapshot(model)
+    finder = LRFinder(model, easy_task(), preset="all layers", start=1e-5, end=10, steps=20)
+    assert finder.run() is not None and EXACTLY in finder.runner.status.value
+    assert before.differences(model) == []
+    assert model.conv2[0].weight.is_contiguous(memory_format=layout)
+    model.to(memory_format=torch.channels_last if layout == torch.contiguous_format else torch.contiguous_format)
+    assert "memory layout of conv1.0.weight" in finder._model_state(before)
 
 
 def test_closing_a_finder_mid_run_stops_its_thread_and_restores_the_model():
@@ -126,7 +166,7 @@ def test_widgets_that_train_copies_never_change_the_learners_model(make, outcome
     before = snapshot(model)
     widget = make(model)
     if outcome == "finished":
-        widget.steps.value = 3
+        (widget.steps_box if hasattr(widget, "steps_box") else widget.steps).value = 3  # the box a learner types in
         assert widget.run() is not None
     elif outcome == "error":
         widget.train = wrong_labels()

@@ -1,5 +1,6 @@
-"""The scripts the course writes for the learner: the PyTorch recipe (``recipe``) and the Keras side
-(``keras_side``). ``widgets.codegen.keras_side`` is imported when first used."""
+"""The scripts the course writes for the learner: the PyTorch recipe (``recipe``, which fills in the script in
+``recipe_template.py``: a template, never imported) and the Keras side (``keras_side``); ``script_run`` runs a
+script in a process of its own. ``widgets.codegen.keras_side`` is imported when first used."""
 
 
 def __getattr__(name):

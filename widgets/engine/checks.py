@@ -10,9 +10,14 @@ NaN, 1e9, ``"fast"`` or ``None`` is refused, never turned into something that tr
 """
 
 import math
+import numbers
 
 #: the largest learning rate accepted: 1e9 is a typo, not an experiment
 MAX_RATE = 10.0
+
+#: the most steps one run may take (about five minutes of the course model on a laptop CPU): 1e6 is a typo that
+#: would hold the kernel for hours, not an experiment
+MAX_STEPS = 10_000
 
 
 class SettingError(ValueError):
@@ -24,7 +29,9 @@ TrainingError = SettingError
 
 
 def _shown(value):
-    return repr(value) if isinstance(value, str) or value is None else f"{value!r}"
+    """``repr(value)``, cut short: a 400-digit number or a pasted essay is shown by its start."""
+    text = repr(value)
+    return text if len(text) <= 60 else f"{text[:50]}... ({len(text):,} characters)"
 
 
 def _number(value):
@@ -33,13 +40,12 @@ def _number(value):
         return None
     try:
         return float(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError, RuntimeError):  # 10**400 overflows; a tensor of many values raises
         return None
 
 
 def rate(value, what="learning rate"):
-    """A learning rate: a finite number above 0 and at most :data:`MAX_RATE`. Numeric text such as ``"1e-3"``
-    is fine."""
+    """A learning rate: a finite number above 0, at most :data:`MAX_RATE`; numeric text such as ``"1e-3"`` is fine."""
     number = _number(value.strip() if isinstance(value, str) else value)
     if number is None or not math.isfinite(number) or not 0 < number <= MAX_RATE:
         raise SettingError(
@@ -73,16 +79,22 @@ def rates(values, most=10):
 
 def whole(value, what, minimum=1, maximum=None):
     """A whole number between ``minimum`` and ``maximum``; ``2.0`` is fine, ``2.5``, ``"10"`` and ``True`` are not."""
-    ok = (isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-          and value == int(value))
-    if ok and minimum <= value and (maximum is None or value <= maximum):
-        return int(value)
-    span = f"of at least {minimum}" if maximum is None else f"between {minimum} and {maximum}"
+    number = None
+    if isinstance(value, bool):
+        pass  # True is 1 to Python, but never a count a learner meant
+    elif isinstance(value, numbers.Integral):
+        number = int(value)
+    elif isinstance(value, numbers.Real) and math.isfinite(value) and float(value).is_integer():
+        number = int(value)
+    if number is not None and minimum <= number and (maximum is None or number <= maximum):
+        return number
+    span = f"of at least {minimum:,}" if maximum is None else f"between {minimum:,} and {maximum:,}"
     raise SettingError(f"{what} must be a whole number {span}; got {_shown(value)}.")
 
 
-def steps(value, what="steps"):
-    return whole(value, what)
+def steps(value, what="steps", maximum=MAX_STEPS):
+    """A number of steps: a whole number from 1 up to ``maximum`` (:data:`MAX_STEPS` unless a tool needs fewer)."""
+    return whole(value, what, 1, maximum)
 
 
 def fraction(value, what, low=0.0, high=1.0, *, include_low=False, include_high=True):

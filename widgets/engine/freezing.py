@@ -11,16 +11,16 @@ Three things make "frozen" really frozen, and they live here too:
   mode, at any depth (MobileNetV2's ``features.0.1`` as well as a whole ``layer1``).
 - Shared weights: one tensor used by two modules (a tied encoder and decoder) is frozen by either module's name.
 - Looking without touching: :func:`snapshot` keeps the whole training state (weights, buffers, ``requires_grad``
-  flags, train/eval modes, ``.grad``) and :meth:`TrainingState.restore` puts it back exactly.
+  flags, train/eval modes, ``.grad``, and where each tensor lives: its device, dtype and memory layout) and
+  :meth:`TrainingState.restore` puts it back exactly (:mod:`widgets.engine.state`).
 """
 
 import difflib
-from dataclasses import dataclass
 
-import torch
 from torch import nn
 
 from .checks import SettingError
+from .state import TrainingState, snapshot  # the training state lives in its own module; imported from here too
 
 __all__ = [
     "freeze",
@@ -62,17 +62,33 @@ def unknown_name_message(model, name):
     return message + " Sub-blocks use dotted names, e.g. 'layer4.1' or 'features.0'."
 
 
-def select(model, names):
+def _names(names, what="names"):
+    """``names`` as a list of part names, each a non-blank string: an empty name would be the whole model."""
+    if isinstance(names, str):
+        names = [names]
+    if not isinstance(names, (list, tuple, set, frozenset)):
+        raise SettingError(f"{what} must be part names such as 'layer4' or 'fc' (a list of them); got {names!r}.")
+    for name in names:
+        if not isinstance(name, str):
+            raise SettingError(f"{what} must be strings such as 'layer4' or 'fc'; got {name!r}.")
+        if not name.strip():
+            # "conv1,".split(",") gives "", and model.get_submodule("") is the whole model: refuse, never guess
+            raise SettingError(f"{what} must not be empty: {name!r} names no part (it would mean the whole model). "
+                               "Give names such as 'layer4' or 'fc', or no names at all for every part.")
+    return list(names)
+
+
+def select(model, names, what="names"):
     """The parameters that ``names`` pick out (each once): a module's, all of them below it, or one parameter.
 
     A tensor shared by two modules belongs to both, so it is picked by either name. No names: every parameter.
+    An empty or blank name is refused (it is not "everything"); ``what`` names the setting in that message.
     """
+    names = _names(names, what)
     if not names:
         return list(model.parameters())
     selected, seen = [], set()
     for name in names:
-        if not isinstance(name, str):
-            raise SettingError(f"names must be strings such as 'layer4' or 'fc'; got {name!r}.")
         part = _part(model, name)
         if part is None:
             raise SettingError(unknown_name_message(model, name))
@@ -117,7 +133,8 @@ def unfreeze(model, *names):
 def freeze_exactly(model, frozen):
     """Freeze the parts named in ``frozen`` and make every other parameter trainable (a preset such as
     "head only" is the list of blocks it freezes). Returns the model."""
-    chosen = {id(p) for p in select(model, frozen)} if frozen else set()
+    names = [] if frozen is None else _names(frozen, "frozen")  # one name may be given as a plain string
+    chosen = {id(p) for p in select(model, names, "frozen")} if names else set()
     for param in model.parameters():
         param.requires_grad_(id(param) not in chosen)
     return model
@@ -206,58 +223,3 @@ def freeze_batchnorm(model):
             layer.eval()
             held.append(name)
     return held
-
-
-# --- the whole training state, kept and put back --------------------------------------------------------------
-
-
-@dataclass
-class TrainingState:
-    """Everything training can change in a model: tensors (weights and buffers), ``requires_grad`` flags,
-    train/eval modes and ``.grad``. Made by :func:`snapshot`."""
-
-    tensors: dict
-    flags: list
-    modes: list
-    grads: list
-
-    def restore(self, model):
-        """Put ``model`` back exactly as it was (the same tensor objects, so optimizers stay valid)."""
-        with torch.no_grad():
-            current = model.state_dict(keep_vars=True)
-            for name, value in self.tensors.items():
-                current[name].copy_(value)
-        for param, flag in self.flags:
-            param.requires_grad_(flag)
-        for module, mode in self.modes:
-            module.training = mode
-        for param, grad in self.grads:
-            param.grad = None if grad is None else grad.clone()
-        return model
-
-    def differences(self, model):
-        """What differs between ``model`` now and this state, in words (empty: exactly as it was)."""
-        found = []
-        current = model.state_dict()
-        changed = [n for n, v in self.tensors.items() if not torch.equal(current[n], v)]
-        if changed:
-            found.append(f"values of {', '.join(changed[:3])}{' ...' if len(changed) > 3 else ''}")
-        if any(p.requires_grad != flag for p, flag in self.flags):
-            found.append("requires_grad flags")
-        if any(m.training != mode for m, mode in self.modes):
-            found.append("train/eval modes")
-        if any((p.grad is None) != (g is None) or (g is not None and not torch.equal(p.grad, g))
-               for p, g in self.grads):
-            found.append(".grad")
-        return found
-
-
-def snapshot(model):
-    """The whole training state of ``model`` now, to compare with or put back later."""
-    params = list(model.parameters())
-    return TrainingState(
-        tensors={k: v.detach().clone() for k, v in model.state_dict().items()},
-        flags=[(p, p.requires_grad) for p in params],
-        modes=[(m, m.training) for m in model.modules()],
-        grads=[(p, None if p.grad is None else p.grad.detach().clone()) for p in params],
-    )

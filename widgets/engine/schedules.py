@@ -14,6 +14,7 @@ Keras spells it as a callback, not as a schedule object (``keras.callbacks.Reduc
     build_scheduler(optimizer, {"name": "step", "gamma": 0.5}, steps=100)
 """
 
+import math
 from dataclasses import dataclass
 from typing import Callable, Optional
 
@@ -46,16 +47,30 @@ class Schedule:
     reads_validation_loss: bool = False
 
 
+def _steps_option(options, name, default):
+    """A step-count option: ``None`` or 0 means ``default`` (from the run's length); else a whole number of steps."""
+    value = options[name]
+    if value is None or (isinstance(value, (int, float)) and not isinstance(value, bool) and value == 0):
+        return default
+    return checks.steps(value, name)
+
+
+def _written(options, name, expression):
+    """A step-count option as a script writes it: the checked number, or ``expression`` (from the run's length)."""
+    value = _steps_option(options, name, None)
+    return expression if value is None else str(value)
+
+
 def _every(options, steps):
-    return checks.whole(options["step_size"] or max(1, steps // 3), "step_size")
+    return _steps_option(options, "step_size", max(1, steps // 3))
 
 
 def _decay_steps(options, steps):
-    return checks.whole(options["decay_steps"] or steps, "decay_steps")
+    return _steps_option(options, "decay_steps", steps)
 
 
 def _warmup(options, steps):
-    return checks.whole(options["warmup_steps"] or max(1, steps // 10), "warmup_steps")
+    return _steps_option(options, "warmup_steps", max(1, steps // 10))
 
 
 def _warmup_factor(options, steps):
@@ -76,13 +91,24 @@ def _eta_min(options):
     return checks.at_least_zero(options["eta_min"], "eta_min")
 
 
+def onecycle_minimum(pct_start):
+    """The fewest steps one-cycle can run with ``pct_start``: its warm-up (``pct_start`` of ``steps + 1``) must last
+    at least two of OneCycleLR's steps, else OneCycleLR divides by zero."""
+    least = max(1, math.ceil(2 / pct_start) - 1)
+    while pct_start * (least + 1) < 2:  # float rounding: 2 / 0.4 - 1 is 4, and 0.4 * 5 is 2.0000000000000004
+        least += 1
+    return least
+
+
 def _pct_start(options, steps):
     pct = checks.fraction(options["pct_start"], "pct_start", high=0.99)
-    if pct * (steps + 1) < 2:  # OneCycleLR's warm-up must last at least one step (else it divides by zero)
+    least = onecycle_minimum(pct)
+    if steps < least:
+        enough = math.ceil(200 / (steps + 1)) / 100  # the smallest pct_start (in hundredths) that fits this run
+        instead = f", or raise pct_start to {enough:g} or more" if enough <= 0.99 else ""
         raise checks.SettingError(
-            f"one-cycle over {steps} steps needs pct_start of at least {2 / (steps + 1):.2g}, so that its warm-up "
-            f"lasts a whole step; got {pct:g}. Train for more steps or raise pct_start."
-        )
+            f"one-cycle with pct_start {pct:g} needs at least {least:,} steps, so that its warm-up lasts a whole "
+            f"step; got {steps}. Train for at least {least:,} steps{instead}.")
     return pct
 
 
@@ -91,7 +117,7 @@ def _factor(options):
 
 
 def _patience(options):
-    return checks.whole(options["patience"], "patience", minimum=0)
+    return checks.whole(options["patience"], "patience", minimum=0, maximum=checks.MAX_STEPS)
 
 
 def _step_keras(lr, o, steps):
@@ -117,7 +143,7 @@ SCHEDULES = {
             {"step_size": None, "gamma": 0.1},
             make=lambda optimizer, steps, o: sched.StepLR(optimizer, step_size=_every(o, steps), gamma=_gamma(o)),
             torch_line=lambda o, steps: (f"torch.optim.lr_scheduler.StepLR(optimizer, step_size="
-                                         f"{o['step_size'] or f'max(1, {steps} // 3)'}, gamma={_gamma(o):g})"),
+                                         f"{_written(o, 'step_size', f'max(1, {steps} // 3)')}, gamma={_gamma(o):g})"),
             keras_line=_step_keras,
         ),
         Schedule(
@@ -127,7 +153,7 @@ SCHEDULES = {
             make=lambda optimizer, steps, o: sched.ExponentialLR(
                 optimizer, gamma=_decay_rate(o) ** (1.0 / _decay_steps(o, steps))),
             torch_line=lambda o, steps: (f"torch.optim.lr_scheduler.ExponentialLR(optimizer, gamma={_decay_rate(o):g} "
-                                         f"** (1 / {o['decay_steps'] or steps}))"),
+                                         f"** (1 / {_written(o, 'decay_steps', str(steps))}))"),
             keras_line=lambda lr, o, steps: (
                 f"keras.optimizers.schedules.ExponentialDecay(\n    initial_learning_rate={lr:g}, "
                 f"decay_steps={_decay_steps(o, steps)}, decay_rate={_decay_rate(o):g})"),
@@ -150,7 +176,7 @@ SCHEDULES = {
                 pct_start=_pct_start(o, steps)),
             torch_line=lambda o, steps: (f"torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=[g['lr'] for g in "
                                          f"optimizer.param_groups], total_steps={steps} + 1, "
-                                         f"pct_start={o['pct_start']:g})"),
+                                         f"pct_start={checks.fraction(o['pct_start'], 'pct_start', high=0.99):g})"),
         ),
         Schedule(
             "warmup", "RISES first: grow linearly from a tenth of the rate over warmup_steps, then hold it",
@@ -159,7 +185,7 @@ SCHEDULES = {
                 optimizer, _warmup_factor(o, steps)),
             torch_line=lambda o, steps: (f"torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: "
                                          f"min(1.0, 0.1 + 0.9 * step / "
-                                         f"{o['warmup_steps'] or f'max(1, {steps} // 10)'}))"),
+                                         f"{_written(o, 'warmup_steps', f'max(1, {steps} // 10)')}))"),
         ),
         Schedule(
             "plateau", "WATCHES the validation loss: multiply the rate by factor once the loss has not improved for "
@@ -229,17 +255,26 @@ def schedule_curve(schedule, steps, lr=1e-3, val_loss=None, eval_every=None):
     optimizer = torch.optim.SGD([nn.Parameter(torch.zeros(1))], lr=lr)
     scheduler = build_scheduler(optimizer, schedule, steps)
     by_loss = reads_validation_loss(schedule)
-    every = max(1, steps // 10) if eval_every is None else checks.whole(eval_every, "eval_every")
-    losses = list(val_loss) if val_loss is not None else example_validation_loss(steps // every + 1)
+    every = max(1, steps // 10) if eval_every is None else checks.whole(eval_every, "eval_every", 1, checks.MAX_STEPS)
+    losses = _losses(val_loss) if val_loss is not None else example_validation_loss(steps // every + 1)
     curve = []
+    optimizer.step()  # no gradient, so nothing moves: it tells the scheduler the optimizer steps before it does
     for step in range(steps):
         if by_loss and step % every == 0 and step // every < len(losses):
             scheduler.step(losses[step // every])  # the evaluation after `step` steps, before the next one
         curve.append(optimizer.param_groups[0]["lr"])
-        optimizer.step()
         if not by_loss:
             scheduler.step()
     return curve
+
+
+def _losses(values):
+    """Validation losses for ``plateau``'s curve: a list of finite numbers."""
+    found = list(values) if isinstance(values, (list, tuple)) else None
+    if found is None or not all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+                                for v in found):
+        raise checks.SettingError(f"val_loss must be a list of finite numbers, one per evaluation; got {values!r:.60}.")
+    return found
 
 
 def torch_line(schedule, steps="EPOCHS"):

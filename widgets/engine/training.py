@@ -31,7 +31,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from . import checks
-from .batches import BatchOrder, as_tensors, shift
+from .batches import BatchOrder, as_tensors, check_classes, output_classes, shift
 from .checks import TrainingError
 from .features import FrozenFeatures, fast_predict, predict
 from .forgetting import as_meter
@@ -42,11 +42,17 @@ from .optimizers import OPTIMIZERS, block_parameters, make_optimizer
 from .schedules import build_scheduler, reads_validation_loss
 from .seeding import seeded_run
 
+#: the largest shift (in pixels) ``augment`` may ask for: more moves a 32-pixel image off itself
+MAX_SHIFT = 8
+
 
 def pick_device(device=None):
     """``device`` if given, else CUDA, else Apple MPS, else the CPU."""
     if device is not None:
-        return torch.device(device)
+        try:
+            return torch.device(device)
+        except (RuntimeError, TypeError, ValueError):
+            raise TrainingError(f"device must be a name such as 'cpu' or 'cuda'; got {device!r}.") from None
     if torch.cuda.is_available():
         return torch.device("cuda")
     mps = getattr(torch.backends, "mps", None)
@@ -57,7 +63,7 @@ def pick_device(device=None):
 
 def evaluate(model, data, batch_size=512):
     """Accuracy (0..1) of ``model`` on ``data`` (``ImageSet`` or ``(x, y)``), in eval mode; the modes are restored."""
-    x, y = as_tensors(data)
+    x, y = as_tensors(data, "data")
     modes = [(m, m.training) for m in model.modules()]
     model.eval()
     try:
@@ -86,15 +92,20 @@ class Trainer:
         self.batch_size = checks.whole(batch_size, "batch_size")
         self.weight_decay = checks.at_least_zero(weight_decay, "weight_decay")
         self.momentum = checks.fraction(momentum, "momentum", include_low=True, include_high=False)
-        self.pad = (2 if augment else 0) if isinstance(augment, bool) else checks.whole(augment, "augment", 0)
+        self.pad = ((2 if augment else 0) if isinstance(augment, bool)
+                    else checks.whole(augment, "augment", 0, MAX_SHIFT))
+        self.x, self.y = as_tensors(train, "train")
+        self.val = as_tensors(val, "val") if val is not None else None
+        here = next((p.device for p in model.parameters()), torch.device("cpu"))
+        classes = output_classes(model, self.x[:1], here)
+        check_classes(self.y, classes, "train")
+        if self.val is not None:
+            check_classes(self.val[1], classes, "val")
         self.device = pick_device(device)
         self.model = model.to(self.device)
-        if self.device.type == "cpu" and any(isinstance(m, nn.Conv2d) for m in model.modules()):
-            # channels-last weights: a CPU runs the convolutions, forward and backward, about a quarter faster, with
-            # the same numbers to float rounding. It is still the caller's model that trains.
-            model.to(memory_format=torch.channels_last)
-        self.x, self.y = as_tensors(train)
-        self.val = as_tensors(val) if val is not None else None
+        # channels-last batches: a CPU runs the convolutions, forward and backward, about a quarter faster, with the
+        # same numbers to float rounding. Only the batches change layout: the caller's weights stay as they are.
+        self.channels_last = self.device.type == "cpu" and any(isinstance(m, nn.Conv2d) for m in model.modules())
         self.source = as_meter(source)
         self.lr = self._check_lr_setting(lr)
         if schedule is not None and not callable(schedule):
@@ -298,6 +309,8 @@ class Trainer:
             for step in range(1, steps + 1):
                 idx = self.batches.next().to(self.device)
                 xb = x_train[idx] if k else shift(x_train[idx], self.pad, self.batches.generator)
+                if self.channels_last and xb.dim() == 4:
+                    xb = xb.contiguous(memory_format=torch.channels_last)
                 yb = y_train[idx]
                 out = trainable(xb)
                 loss = F.cross_entropy(out, yb)

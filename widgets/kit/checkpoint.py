@@ -9,6 +9,8 @@ import copy
 import functools
 import hashlib
 import os
+import re
+import warnings
 from pathlib import Path
 
 import torch
@@ -69,13 +71,16 @@ def read_checkpoint(path=None):
     if not path.is_file():
         raise CheckpointError(f"no checkpoint at {path}. {_recreate(path)}")
     try:
-        payload = torch.load(path, map_location="cpu", weights_only=True)
+        with warnings.catch_warnings():  # random bytes read as "pickle protocol 173" warn before they fail: say it once
+            warnings.simplefilter("ignore", UserWarning)
+            payload = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as error:  # noqa: BLE001 - every way a file can be bad ends in one of two clear messages
-        text = str(error)
-        if "weights_only" in text or "Unsupported global" in text or "GLOBAL" in text:
+        unsafe = _unsafe_globals(path, error)
+        if unsafe:
             raise CheckpointError(
-                f"refused to load {path}: it holds Python objects other than tensors and plain values, which could "
-                f"run code when unpickled. Only load checkpoints you trust. {_recreate(path)}") from None
+                f"refused to load {path}: it holds Python objects other than tensors and plain values "
+                f"({', '.join(unsafe[:3])}), which could run code when unpickled. Only load checkpoints you trust. "
+                f"{_recreate(path)}") from None
         raise CheckpointError(
             f"cannot read {path}: it is damaged or truncated, or not a PyTorch file ({type(error).__name__}). "
             f"{_recreate(path)}") from None
@@ -94,6 +99,20 @@ def read_checkpoint(path=None):
             f"{path} is a course checkpoint with wrong metadata: it {problem or 'has no state dict'}. "
             f"Save it again with save_checkpoint(model, meta). {_recreate(path)}")
     return state_dict, meta
+
+
+def _unsafe_globals(path, error):
+    """The Python objects (``module.name``) a file that failed to load would import, or ``[]``.
+
+    Only a file that names such objects could run code; torch's "weights only" wording is in every unpickling
+    error, random bytes' too, so it tells nothing. A zip checkpoint is asked directly; an old-style one names the
+    global in its error.
+    """
+    try:
+        return sorted(torch.serialization.get_unsafe_globals_in_checkpoint(path))
+    except Exception:  # noqa: BLE001 - not a readable zip checkpoint: read what the error says
+        found = re.search(r"(?:GLOBAL|Unsupported global:?)\s+(?:GLOBAL\s+)?([\w.]+)", str(error))
+        return [found.group(1)] if found else []
 
 
 @functools.lru_cache(maxsize=4)

@@ -277,6 +277,13 @@ def target_task(n_per_class=10, seed=0, classes=tuple(range(10))):
     return train, test
 
 
+def shifted_test_set():
+    """The Digits-M test digits (the same strokes, in the same order, as ``target_task``'s test set) drawn white on
+    black without clutter: a colour scheme no fine-tuning on Digits-M sees, for measuring a distribution shift."""
+    _, test = _pool_and_test_indices(tuple(range(10)))
+    return plain_digits().subset(test, "Digits-M test digits, white on black (shifted)")
+
+
 def target_validation_task(n_per_class=10, seed=0, val_per_class=30, classes=tuple(range(10))):
     """``(train, validation)``, both from the labelled pool, never touching the test set: for tuning."""
     n_per_class = checks.whole(n_per_class, "n_per_class")

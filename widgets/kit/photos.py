@@ -11,6 +11,7 @@ to the Digits-M task that ships with the package. Nothing fails: ``load_photos()
 """
 
 import socket
+import warnings
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +20,7 @@ import numpy as np
 import torch
 from PIL import Image, UnidentifiedImageError
 
+from ..engine.checks import whole
 from . import data, kept
 from .downloads import in_words
 
@@ -26,6 +28,10 @@ PHOTOS_URL = "https://download.pytorch.org/tutorial/hymenoptera_data.zip"
 FOLDER = "hymenoptera_data"  # what the archive unpacks to: train/ and val/, one folder per class
 DOWNLOAD_TIMEOUT = 10  # seconds without an answer before we give up and use the bundled data
 EXTENSIONS = (".jpg", ".jpeg", ".png")
+#: the most pixels a photo may have: PIL's own decompression-bomb limit (about 89 million, a 9,459 x 9,459 image)
+MAX_PIXELS = 1024 * 1024 * 1024 // 4 // 3
+#: the side, in pixels, the photos are shrunk to: at least 8, at most 512 (the course model reads 32)
+MIN_SIDE, MAX_SIDE = 8, 512
 
 
 @dataclass
@@ -51,26 +57,56 @@ def _square(image, size):
     return torch.from_numpy(np.asarray(image).copy()).permute(2, 0, 1)
 
 
+def _read_photo(path, size):
+    """``(pixels, None)`` for a photo that can be read, ``(None, why)`` for one that is left out.
+
+    The size in the file's header is checked before a pixel is decoded: a 30,000 x 30,000 PNG is a few kB on disk
+    but gigabytes once decoded (PIL calls it a decompression bomb), so it is refused, not read.
+    """
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # refused below, with a sentence
+            with Image.open(path) as image:
+                width, height = image.size
+                if width * height > MAX_PIXELS:
+                    return None, _too_large(path, width, height)
+                return _square(image, size), None
+    except Image.DecompressionBombError:  # PIL's own refusal, before our check, for the largest ones
+        return None, f"{path.name} is too large to open safely (more than {2 * MAX_PIXELS:,} pixels)"
+    except (UnidentifiedImageError, OSError, ValueError):
+        return None, f"{path.name} is damaged or not an image"
+
+
+def _too_large(path, width, height):
+    return (f"{path.name} is {width:,} x {height:,} pixels, more than the {MAX_PIXELS:,} a photo may have here "
+            f"(decoding it would take about {width * height * 4 / 1e9:.1f} GB of memory)")
+
+
 def read_image_folder(folder, size=32, name=None):
-    """An ``ImageSet`` from ``folder/<class>/<image>`` (classes sorted by name, like torchvision's ImageFolder)."""
+    """An ``ImageSet`` from ``folder/<class>/<image>`` (classes sorted by name, like torchvision's ImageFolder).
+
+    A photo that cannot be read (damaged, or too large to decode safely) is left out, not fatal: ``skipped``
+    counts them and ``left_out`` says why, one sentence each.
+    """
+    size = whole(size, "size", MIN_SIDE, MAX_SIDE)
     folder = Path(folder)
     classes = sorted(p.name for p in folder.iterdir() if p.is_dir()) if folder.is_dir() else []
-    images, labels, skipped = [], [], 0
+    images, labels, left_out = [], [], []
     for label, cls in enumerate(classes):
         for path in sorted((folder / cls).iterdir()):
             if path.suffix.lower() not in EXTENSIONS:
                 continue
-            try:
-                with Image.open(path) as image:
-                    images.append(_square(image, size))
-            except (UnidentifiedImageError, OSError):
-                skipped += 1  # a damaged photo is left out, not fatal
+            pixels, why = _read_photo(path, size)
+            if pixels is None:
+                left_out.append(f"{cls}/{why}")
                 continue
+            images.append(pixels)
             labels.append(label)
     if not images:
-        raise ValueError(f"no readable images under {folder} (expected {folder}/<class>/<image>.jpg)")
+        reason = f"; left out: {left_out[0]}" if left_out else ""
+        raise ValueError(f"no readable images under {folder} (expected {folder}/<class>/<image>.jpg){reason}")
     result = data.ImageSet(torch.stack(images), torch.tensor(labels), classes, name or folder.name)
-    result.skipped = skipped
+    result.skipped, result.left_out = len(left_out), left_out
     return result
 
 
@@ -113,6 +149,7 @@ def load_photos(root=None, download=True, size=32, url=None, timeout=DOWNLOAD_TI
     ``size``: the photos' side in pixels (32 for the course model). ``n_per_class``: labelled images per
     class in the Digits-M fallback.
     """
+    size = whole(size, "size", MIN_SIDE, MAX_SIDE)
     root = Path(root or default_root())
     folder = root / FOLDER
     try:
@@ -122,10 +159,13 @@ def load_photos(root=None, download=True, size=32, url=None, timeout=DOWNLOAD_TI
             folder = download_photos(root, url=url, timeout=timeout)
         train = read_image_folder(folder / "train", size, "ants and bees (train)")
         test = read_image_folder(folder / "val", size, "ants and bees (test)")
+        left_out = train.left_out + test.left_out
         return PhotoTask(
             train, test, "photos",
             f"Using real photos: {len(train)} training and {len(test)} test images of "
-            f"{' and '.join(train.classes)} (the ants-and-bees set), shrunk to {size}x{size}.",
+            f"{' and '.join(train.classes)} (the ants-and-bees set), shrunk to {size}x{size}."
+            + (f" {len(left_out)} photo(s) were left out: {left_out[0]}{' ...' if len(left_out) > 1 else ''}."
+               if left_out else ""),
         )
     except (zipfile.BadZipFile, RuntimeError) as error:  # a download that is not the archive it should be
         return _fallback(f"the download was not a readable archive ({type(error).__name__})", n_per_class)

@@ -5,6 +5,11 @@ and returns :class:`Evidence`: whether the claim holds on this run, the numbers 
 it with the mean and the spread. The lessons call the same functions to show their numbers, and the tests
 (``pytest -m claims``) call them to check every claim. Experiments share their runs through small caches, so a
 claim that reads the same runs as another costs nothing more.
+
+Every experiment trains on the CPU (:data:`DEVICE`), GPU or not: the claims' thresholds were fitted on CPU runs, and
+a GPU's kernels round differently, so the same seed would give other numbers and could stop a lesson with a ✗.
+``course/evidence.json`` holds what every claim measured on its design and evaluation seeds
+(:mod:`widgets.labs.ledger`).
 """
 
 import statistics
@@ -14,15 +19,23 @@ from dataclasses import dataclass, field
 #: and the evaluation seeds, with room to spare; bounded, so a long session's memory never grows without end
 RUNS_KEPT = 512
 
+#: where every experiment trains (passed to each Trainer, sweep and range test of this package): the CPU
+DEVICE = "cpu"
+
 
 @dataclass
 class Evidence:
-    """What an experiment found. ``values``: name -> one number per seed. ``holds``: the claim is true here."""
+    """What an experiment found. ``values``: name -> one number per seed. ``holds``: the claim is true here.
+
+    ``held_per_seed``: whether the claim held on each seed, filled by an experiment whose claim is judged seed by
+    seed differently from calling it on one seed at a time (a part that must hold "on most seeds", or a mean); left
+    ``None``, the ledger calls the experiment once per seed (:func:`widgets.labs.ledger.measure`)."""
 
     holds: bool
     values: dict = field(default_factory=dict)
     summary: str = ""
     seeds: tuple = ()
+    held_per_seed: tuple = None
     checked: bool = field(default=False, repr=False, compare=False)  # widgets.check printed it already
 
     def __bool__(self):
@@ -49,8 +62,9 @@ def pct(values):
     return f"{100 * mean(values):.1f}% ± {100 * spread(values):.1f}"
 
 
-def evidence(holds, seeds, summary, **values):
-    return Evidence(bool(holds), {k: list(v) for k, v in values.items()}, summary, tuple(seeds))
+def evidence(holds, seeds, summary, held_per_seed=None, **values):
+    per_seed = None if held_per_seed is None else tuple(bool(h) for h in held_per_seed)
+    return Evidence(bool(holds), {k: list(v) for k, v in values.items()}, summary, tuple(seeds), per_seed)
 
 
 def __getattr__(name):

@@ -13,7 +13,7 @@ from ..engine.training import Trainer, evaluate
 from ..kit import data
 from ..kit.model import BACKBONE_BLOCKS
 from ..kit.zoo import load_pretrained
-from . import RUNS_KEPT, evidence, mean, pct, spread
+from . import DEVICE, RUNS_KEPT, evidence, mean, pct, spread
 from .once import keep_for_the_session
 
 SEEDS = (0, 1, 2)
@@ -32,11 +32,12 @@ def two_stage_fine_tune(train, val, seed=0, between_stages=None):
     with seeded(seed):  # the new head starts the same way for a given seed
         model = load_pretrained("course", num_classes=10)
     freeze(model, *BACKBONE_BLOCKS)
-    stage1 = Trainer(model, train, val, lr=1e-2, augment=False, seed=seed).fit(150)
+    stage1 = Trainer(model, train, val, lr=1e-2, augment=False, seed=seed, device=DEVICE).fit(150)
     if between_stages is not None:
         between_stages(model)
     unfreeze(model, "conv3")
-    stage2 = Trainer(model, train, val, lr={"conv3": 3e-4, "head": 1e-3}, augment=False, seed=seed).fit(100, patience=4)
+    stage2 = Trainer(model, train, val, lr={"conv3": 3e-4, "head": 1e-3}, augment=False, seed=seed,
+                     device=DEVICE).fit(100, patience=4)
     return model, stage1, stage2
 
 

@@ -19,7 +19,7 @@ from ..engine.training import Trainer
 from ..kit import data
 from ..kit.course import BLOCKS, course_model
 from ..kit.model import BACKBONE_BLOCKS, CourseCNN
-from . import RUNS_KEPT, evidence, mean, pct
+from . import DEVICE, RUNS_KEPT, evidence, mean, pct
 from .once import keep_for_the_session
 
 STEPS = 40  # the three fine-tunes' order holds on every seed from 40 steps on (at 30 the head alone has not caught up)
@@ -90,7 +90,8 @@ def _fine_tune(seed, start, frozen, optimizer, steps, test):
     if frozen:
         freezing.freeze(model, *frozen)
     name, lr = optimizer
-    trainer = Trainer(model, train, test_set if test else None, lr=lr, optimizer=name, augment=False, seed=seed)
+    trainer = Trainer(model, train, test_set if test else None, lr=lr, optimizer=name, augment=False, seed=seed,
+                      device=DEVICE)
     history = trainer.fit(steps, eval_every=steps, eval_at_start=False)
     drift = {block: values[-1] for block, values in history.drift.items()}
     after = grams(model) if before is not None else {}

@@ -10,15 +10,16 @@ import functools
 
 import torch
 
+from ..engine.checks import SettingError
 from ..engine.freezing import freeze
 from ..engine.seeding import seeded
 from ..engine.training import Trainer, evaluate
 from ..kit import data
 from ..kit.checkpoint import load_course_model
-from ..kit.measure import counts, file_size, multiply_adds, release_memory, timings
+from ..kit.measure import counts, file_size, measure, multiply_adds, release_memory, timings
 from ..kit.model import BACKBONE_BLOCKS, CourseCNN, truncate
-from ..kit.zoo import build_architecture
-from . import RUNS_KEPT, evidence, pct, transfer
+from ..kit.zoo import ARCHITECTURES, build_architecture
+from . import DEVICE, RUNS_KEPT, evidence, pct, transfer
 from .once import keep_for_the_session
 
 SEEDS = (0, 1, 2)
@@ -175,7 +176,7 @@ def _probe(cut, seed, n_per_class=N_IMAGES // 10, steps=PROBE_STEPS):
     with seeded(seed):
         net = truncate(load_course_model(), "conv2") if cut else load_course_model(num_classes=10)
     freeze(net, *[b for b in BACKBONE_BLOCKS if hasattr(net, b)])
-    Trainer(net, train, lr=PROBE_LR, seed=seed, augment=False).fit(steps, eval_every=0)
+    Trainer(net, train, lr=PROBE_LR, seed=seed, augment=False, device=DEVICE).fit(steps, eval_every=0)
     return evaluate(net, test, transfer.EVAL_BATCH_SIZE)
 
 
@@ -206,7 +207,7 @@ def _features_around_head_training(seed, steps, **trainer_options):
     freeze(model, *BACKBONE_BLOCKS)
     x, _ = train.tensors()
     # the Trainer first: on a CPU it lays the weights out channels-last, which moves the features by float rounding
-    trainer = Trainer(model, train, lr=PROBE_LR, seed=seed, augment=False, **trainer_options)
+    trainer = Trainer(model, train, lr=PROBE_LR, seed=seed, augment=False, device=DEVICE, **trainer_options)
     with torch.no_grad():
         before = model.eval().features(x)
     trainer.fit(steps, eval_every=0)
@@ -237,6 +238,64 @@ def frozen_in_train_mode_drifts(seeds=SEEDS, steps=30):
     summary = (f"control: the frozen backbone in train mode, {steps} steps: features moved by up to "
                f"{min(moved):.3f} to {max(moved):.3f} ({len(seeds)} seeds)")
     return evidence(all(m > 1e-3 for m in moved), seeds, summary, largest_change=moved)
+
+
+
+# --- the model chooser (lesson 05's Try it): any model, measured here ----------------------------------------------
+
+#: the ModelChooser's two pre-trained course models (name -> cut after conv2): their head-only accuracy on the new
+#: task is measured (``_probe``), unlike the zoo's torchvision models, built with random weights
+COURSE_MODELS = {"course model (3 conv blocks)": False, "course model cut after conv2": True}
+CHOICES = (*COURSE_MODELS, *(name for name in ARCHITECTURES if name != "course"))
+#: image sizes a chooser offers besides each model's own (32 for the course models, 224 for ImageNet ones)
+IMAGE_SIZES = (32, 64, 96, 128, 160, 192, 224, 256)
+ONLY_224 = ("vit_b_16",)  # its position embeddings are made for 224 x 224 pixels and nothing else
+
+
+def build_choice(name, device=None):
+    """The model called ``name`` in :data:`CHOICES`: a pre-trained course model with a fresh 10-digit head (seed
+    0), or a torchvision architecture with random weights (no download; on ``device="meta"``, no weights at all)."""
+    if name in COURSE_MODELS:
+        with seeded(0):
+            model = load_course_model(num_classes=10)
+            return truncate(model, "conv2") if COURSE_MODELS[name] else model
+    with torch.device(device or "cpu"):
+        return build_architecture(name)
+
+
+def choice_image_size(name, image_size=None):
+    """The side in pixels ``name`` is measured at: ``image_size``, or the model's own (32 or 224)."""
+    own = 32 if name in COURSE_MODELS else 224
+    if image_size not in (None, own) and name in ONLY_224:
+        raise SettingError(f"{name} reads 224 x 224 images only; got {image_size}.")
+    return image_size or own
+
+
+def choice_parameters(name):
+    """How many numbers ``name`` learns, counted on a weightless (meta) copy: instant, even for ViT-B/16."""
+    return sum(p.numel() for p in build_choice(name, device="meta").parameters())
+
+
+def choice_multiply_adds(name, image_size=None):
+    """Multiply-adds of one image's forward pass at ``image_size`` (the model's own by default), counted on meta."""
+    side = choice_image_size(name, image_size)
+    model = build_choice(name, device="meta")  # a course model is small enough to be built for real
+    x = torch.zeros(1, 3, side, side, device=next(model.parameters()).device)
+    return multiply_adds(model.eval(), x)
+
+
+def choice_costs(name, image_size=None, batch_size=1, repeats=5):
+    """:func:`~widgets.kit.measure.measure` of ``name`` here, on one CPU thread: parameters, size on disk, and the
+    latency of every repeat (``latency_runs_ms``: report the fastest and the median). The model is freed after."""
+    stats = measure(build_choice(name), choice_image_size(name, image_size), batch_size, repeats, threads=1)
+    release_memory()
+    return stats
+
+
+def head_only_accuracy(name, seeds=SEEDS):
+    """Digits test accuracy per seed of a new head trained on ``name``'s frozen blocks (a course model; 500
+    images, :data:`PROBE_STEPS` steps): what :func:`deeper_course_model` compares."""
+    return [_probe(COURSE_MODELS[name], seed) for seed in seeds]
 
 
 keep_for_the_session(globals())  # under the tests: once per session (see once.py)

@@ -21,6 +21,7 @@ import pickle
 from pathlib import Path
 
 from ..files import atomic_write
+from . import progress
 
 PLAIN = (int, float, str, bool, type(None))
 
@@ -39,8 +40,10 @@ def _kept(function):
         bound = signature.bind(*args, **kwargs)
         bound.apply_defaults()
         folder = os.environ.get("FTLAB_EVIDENCE")  # read at each call: a unit test may compute on its own
+        label = f"{function.__module__.rsplit('.', 1)[-1]}.{function.__name__}, seeds {bound.arguments['seeds']}"
         if not folder or not all(_plain(v) for v in bound.arguments.values()):
-            return function(*args, **kwargs)
+            with progress.shown(label):  # a bar in the cell while it runs (a kernel only)
+                return function(*args, **kwargs)
         folder = Path(folder)
         key = f"{function.__module__}.{function.__qualname__}{sorted(bound.arguments.items())!r}"
         path = folder / f"{hashlib.sha256(key.encode()).hexdigest()[:32]}.pickle"
@@ -48,7 +51,8 @@ def _kept(function):
             return pickle.loads(path.read_bytes())  # written by this session's own processes only
         except (OSError, EOFError, pickle.UnpicklingError):
             pass
-        result = function(*args, **kwargs)
+        with progress.shown(label):
+            result = function(*args, **kwargs)
         try:
             atomic_write(path, pickle.dumps(result))  # whole, or not at all: a reader never sees half a result
         except (OSError, pickle.PicklingError, TypeError, AttributeError):

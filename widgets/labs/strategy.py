@@ -16,12 +16,13 @@ from sklearn.linear_model import LogisticRegression
 
 from ..engine import freezing
 from ..engine.features import FrozenFeatures, fast_predict
+from ..engine.hooks import StopOnRequest
 from ..engine.seeding import seeded
 from ..engine.training import Trainer
 from ..kit import data
-from ..kit.course import course_model, forgetting_meter
+from ..kit.course import BLOCKS, course_model, forgetting_meter
 from ..kit.model import BACKBONE_BLOCKS, CourseCNN
-from . import RUNS_KEPT, evidence, mean, pct, spread
+from . import DEVICE, RUNS_KEPT, evidence, mean, pct, spread
 from .once import keep_for_the_session
 
 #: a learning rate per block, lower for earlier blocks (lesson 03's discriminative rates)
@@ -124,7 +125,8 @@ SHARED_FEATURES = {}
 
 def _trainer(model, seed, lr):
     train, test = data.target_task(n_per_class=10, seed=seed)
-    trainer = Trainer(model, train, test, lr=lr, augment=False, seed=seed, source=forgetting_meter(every=3))
+    trainer = Trainer(model, train, test, lr=lr, augment=False, seed=seed, source=forgetting_meter(every=3),
+                      device=DEVICE)
     trainer.features = FrozenFeatures(trainer.model, trainer.device, shared=SHARED_FEATURES, share_from=2)
     return trainer
 
@@ -282,6 +284,58 @@ def drift_curves(seeds=(0, 1, 2)):
     runs = [gradual(seed) for seed in seeds]
     curves = {b: [mean(v) for v in zip(*(r["drift_curve"][b] for r in runs))] for b in BACKBONE_BLOCKS}
     return runs[0]["eval_steps"], curves, [(step, f"+{b}") for step, b in zip(runs[0]["stage_starts"], STAGES)]
+
+
+
+# --- the stage planner (lesson 03's Try it): the learner's own stages, run the way the recipes above run ---------
+
+#: the StagePlanner's presets, ``((blocks that train, steps), ...)`` per stage: gradual unfreezing is
+#: :func:`gradual`'s own stages, and "at once" is :func:`at_once`'s conv3 and head together for the same 120 steps
+PLANS = {
+    "gradual unfreezing": tuple((tuple(b for b in BLOCKS if b in STAGES[: k + 1]), STAGE_STEPS)
+                                for k in range(len(STAGES))),
+    "head and conv3 at once": ((("conv3", "head"), 2 * STAGE_STEPS),),
+}
+
+
+def planned(stages, seed=0, rates=None, eval_every=10, callback=None, stop=None):
+    """Train the course model through ``stages`` (``[(blocks that train, steps)]``) on this module's run spec: lesson
+    03's images, test set, forgetting meter and shared frozen features, every block at its rate in ``rates``
+    (default :data:`RATES`) whenever it trains; blocks not named in a stage are frozen during it. Evaluated at the
+    start and every ``eval_every`` steps (evaluating never changes training: :data:`PLANS`'s gradual unfreezing ends
+    where :func:`gradual` does). ``callback(found)`` after every step (``found["step"]``: steps done); ``stop`` (an
+    Event) ends the run after the current step. Returns ``found``: per finished stage ``accuracy`` (digits test
+    set), ``letters`` (the forgetting meter) and ``drift`` per block; the curves ``eval_steps``, ``digits``,
+    ``letters_curve`` and ``drift_curve`` per block; ``stage_starts``; and ``status`` (``"done"`` or ``"stopped"``)."""
+    model = freezing.freeze(course_model(num_classes=10, seed=seed), *BACKBONE_BLOCKS)
+    trainer = _trainer(model, seed, dict(rates or RATES))
+    found = dict(accuracy=[], letters=[], drift=[], eval_steps=[], digits=[], letters_curve=[], drift_curve={},
+                 stage_starts=[], status="done")
+    hooks = [StopOnRequest(stop)] if stop is not None else []
+    for k, (blocks, steps) in enumerate(stages):
+        freezing.freeze_exactly(model, [b for b in BLOCKS if b not in blocks])
+        found["stage_starts"].append(trainer.steps_done)
+        before = {key: list(found[key]) for key in ("eval_steps", "digits", "letters_curve")}
+        drift_before = {b: list(v) for b, v in found["drift_curve"].items()}
+
+        def live(history, before=before, drift_before=drift_before):
+            found.update(step=found["stage_starts"][-1] + len(history.loss),
+                         eval_steps=before["eval_steps"] + history.eval_steps,
+                         digits=before["digits"] + history.val_acc,
+                         letters_curve=before["letters_curve"] + history.source_acc,
+                         drift_curve={b: drift_before.get(b, []) + v for b, v in history.drift.items()})
+            if callback is not None:
+                callback(found)
+
+        history = trainer.fit(steps, callback=live, eval_every=eval_every,
+                              eval_at_start=k == 0, hooks=hooks)
+        found["accuracy"].append(history.final["val_acc"])
+        found["letters"].append(history.final["source_acc"])
+        found["drift"].append({b: v[-1] for b, v in history.drift.items()})
+        if history.status == "stopped":
+            found["status"] = "stopped"
+            break
+    return found
 
 
 keep_for_the_session(globals())  # under the tests: once per session (see once.py)

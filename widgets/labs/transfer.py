@@ -36,7 +36,7 @@ from ..kit import data
 from ..kit.checkpoint import load_course_model
 from ..kit.course import old_task_accuracy
 from ..kit.model import BACKBONE_BLOCKS, CourseCNN
-from . import RUNS_KEPT, evidence, mean, pct, spread
+from . import DEVICE, RUNS_KEPT, evidence, mean, pct, spread
 from .once import keep_for_the_session
 
 SEEDS = (0, 1, 2)
@@ -128,7 +128,7 @@ def _accuracy(model, test, frozen, path):
     return (predict(head, _PRETRAINED_FEATURES[key], EVAL_BATCH_SIZE).argmax(1) == y).float().mean().item()
 
 
-def run_recipe(recipe, train, test, *, seed=0, steps=RECIPE_STEPS, lr=None, path=None, device="cpu",
+def run_recipe(recipe, train, test, *, seed=0, steps=RECIPE_STEPS, lr=None, path=None, device=DEVICE,
                measure_source=True):
     """Build, train and measure one recipe. ``lr`` overrides the recipe's rate (a number or ``{block: rate}``)."""
     model, default_lr = build(recipe, num_classes=train.num_classes, seed=seed, path=path)
@@ -168,13 +168,13 @@ def live_run(recipe, n_per_class=10, steps=LESSON_STEPS, seed=0, *, evaluations=
     checks.choice(recipe, "start", list(STARTS))
     train, test = data.target_task(n_per_class=n_per_class, seed=seed)
     model, lr = build(recipe, num_classes=train.num_classes, seed=seed)
-    trainer = Trainer(model, train, test, lr=lr, batch_size=BATCH_SIZE, seed=seed,
+    trainer = Trainer(model, train, test, lr=lr, batch_size=BATCH_SIZE, seed=seed, device=DEVICE,
                       augment=recipe not in NO_AUGMENTATION)
     return trainer.fit(steps, callback=callback, eval_every=max(1, steps // evaluations),
                        hooks=[StopOnRequest(stop)] if stop is not None else ())
 
 
-def compare(recipes=RECIPES, n_per_class=10, seeds=(0, 1, 2), steps=RECIPE_STEPS, path=None, device="cpu", log=None,
+def compare(recipes=RECIPES, n_per_class=10, seeds=(0, 1, 2), steps=RECIPE_STEPS, path=None, device=DEVICE, log=None,
             measure_source=True):
     """Every recipe on every seed (each seed draws its own labelled images); ``{recipe: [TransferResult]}``."""
     results = {recipe: [] for recipe in recipes}
@@ -190,7 +190,7 @@ def compare(recipes=RECIPES, n_per_class=10, seeds=(0, 1, 2), steps=RECIPE_STEPS
     return results
 
 
-def tune(recipe, grid=RATE_GRID, n_per_class=10, seeds=(0, 1, 2), steps=LESSON_STEPS, device="cpu"):
+def tune(recipe, grid=RATE_GRID, n_per_class=10, seeds=(0, 1, 2), steps=LESSON_STEPS, device=DEVICE):
     """Validation accuracy of ``recipe`` at each rate of ``grid``, averaged over ``seeds``: ``{lr: accuracy}``.
 
     Uses :func:`widgets.kit.data.target_validation_task`, so the test set never picks the rate. The best rate

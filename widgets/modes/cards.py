@@ -1,12 +1,14 @@
-"""Recall cards: a deck you go through, revealing answers; cards you miss come back until you know them."""
+"""Recall cards: a deck you go through, revealing answers and grading yourself Again, Hard, Good or Easy. A card
+graded Again comes back in this deck until you know it; every grade also schedules the card's spaced review."""
 
 import random
 from collections import deque
 
 import ipywidgets as ipw
+from fsrs import Rating
 
 from ..accessible import LiveHTML
-from .base import ModeView, button
+from .base import ModeView, button, grade_buttons
 from .content import level
 from .markup import level_tag, md, note
 
@@ -74,28 +76,31 @@ class Deck:
 
 
 class RecallCards(ModeView):
-    """The deck as a widget: question, "Show answer", then "Got it" / "Review again"; shuffle and restart.
-    A card sent back for review also comes back in the spaced review of the start page."""
+    """The deck as a widget: question, "Show answer", then a grade (Again / Hard / Good / Easy); shuffle and
+    restart. Again sends the card to the back of the deck; any grade schedules its spaced review, Again soonest
+    and Easy latest."""
 
     section = "cards"
 
     def __init__(self, cards, lesson_id=None, store=None, rng=None):
         super().__init__(lesson_id, store)
-        known = [cid for cid, state in self.saved().items() if state == "known"]
-        self.deck = Deck(cards, rng=rng, known=known)
+        saved = self.saved()
+        self.deck = Deck(cards, rng=rng, known=[cid for cid, state in saved.items() if state == "known"])
+        self.deck.misses = {cid: 1 for cid, state in saved.items() if state == "review" and cid in self.deck.cards}
         self.card = ipw.HTML(layout=ipw.Layout(min_height="90px", border="1px solid #dadce0", padding="8px"))
         self.answer = LiveHTML()
         self.reveal_button = button("Show answer", primary=True)
-        self.got_button = button("Got it")
-        self.again_button = button("Review again")
+        self.grade_buttons = grade_buttons()
+        self.again_button, self.hard_button, self.good_button, self.easy_button = self.grade_buttons.values()
+        self.got_button = self.good_button  # the name the deck's "known" button had before there were four grades
         self.shuffle_button = button("Shuffle")
         self.restart_button = button("Start over")
         self.reveal_button.on_click(lambda _: self._reveal())
-        self.got_button.on_click(lambda _: self._answer(True))
-        self.again_button.on_click(lambda _: self._answer(False))
+        for rating, grade in self.grade_buttons.items():
+            grade.on_click(lambda _, rating=rating: self.grade(rating))
         self.shuffle_button.on_click(lambda _: self._shuffle())
         self.restart_button.on_click(lambda _: self._restart())
-        buttons = ipw.HBox([self.reveal_button, self.got_button, self.again_button, self.shuffle_button,
+        buttons = ipw.HBox([self.reveal_button, *self.grade_buttons.values(), self.shuffle_button,
                             self.restart_button], layout=ipw.Layout(flex_flow="row wrap"))
         self.children = [self.status, self.card, self.answer, buttons]
         self._render()
@@ -103,15 +108,16 @@ class RecallCards(ModeView):
     def _reveal(self):
         self.deck.reveal()
         self._render()
-        self.got_button.focus()
+        self.good_button.focus()
 
-    def _answer(self, known):
+    def grade(self, rating):
+        """Grade the revealed card (a :class:`fsrs.Rating`): Again re-queues it, Hard to Easy mark it known."""
         if self.deck.finished or not self.deck.revealed:
             return
+        known = rating != Rating.Again
         card = self.deck.got_it() if known else self.deck.review_again()
-        self.save(card["id"], "known" if known else "review")
-        if not known:
-            self.missed(card["id"])
+        self.record_answer(card["id"], "known" if known else "review", rating.name, known)  # the grade, logged
+        self.graded(card["id"], rating)
         self._render()
         (self.reveal_button if not self.reveal_button.disabled else self.restart_button).focus()
 
@@ -135,5 +141,6 @@ class RecallCards(ModeView):
             self.card.value = f"{level_tag(level(card))}<div style='margin-top:6px'>{md(card['question'])}</div>"
             self.answer.value = note(md(card["answer"])) if self.deck.revealed else ""
         self.reveal_button.disabled = card is None or self.deck.revealed
-        self.got_button.disabled = self.again_button.disabled = card is None or not self.deck.revealed
+        for grade in self.grade_buttons.values():
+            grade.disabled = card is None or not self.deck.revealed
         self.shuffle_button.disabled = left < 2

@@ -1,4 +1,5 @@
-"""Progress views: one lesson's bar (the Progress tab) and the course dashboard, with export and import."""
+"""Progress views: one lesson's bar and what is due for review (the Progress tab), and the course dashboard with
+the spaced review, export and import."""
 
 import html
 from dataclasses import dataclass
@@ -9,9 +10,10 @@ import ipywidgets as ipw
 from .base import button
 from .content import COURSE_BADGE, ContentError, available_lessons, load_lesson_content
 from .markup import note
-from .progress.spaced import Leitner
+from .progress import record as progress_record
+from .progress.spaced import ReviewSchedule
 from .progress.store import default_store
-from .review import SpacedReview
+from .review import ReviewPanel, due_line
 
 
 @dataclass
@@ -51,7 +53,9 @@ class LessonSummary:
 
 
 def summarize(lesson_id, content, record):
-    """Count what is done in one lesson; only items that still exist in the content count."""
+    """Count what is done in one lesson; only items that still exist in the content count. Quiz scores are
+    first tries (from the answer log: a question answered again later keeps its first result), and the badge
+    counts only when the answer log backs it (:func:`~.progress.record.badge_earned`)."""
 
     def ids(section):
         return {item["id"] for item in content[section]}
@@ -59,21 +63,30 @@ def summarize(lesson_id, content, record):
     def count(section, ok):
         return sum(1 for item_id, value in record[section].items() if item_id in ids(section) and ok(value))
 
+    steps = {item["id"]: len(item["steps"]) for item in content["practice"]}
+    practiced = {item_id for item_id in steps if progress_record.answers(record, "practice", item_id)}
+    first = progress_record.first_tries(record, "quiz")
     return LessonSummary(
         lesson_id=lesson_id,
         cards_known=count("cards", lambda v: v == "known"),
         cards_total=len(content["cards"]),
-        quiz_right=count("quiz", lambda v: isinstance(v, dict) and v.get("correct") is True),
+        quiz_right=sum(1 for item_id in ids("quiz") if first.get(item_id) is True),
         quiz_total=len(content["quiz"]),
         challenges_solved=count("challenges", lambda v: isinstance(v, dict) and v.get("status") == "solved"),
         challenges_total=len(content["challenges"]),
-        badge=bool(record.get("badge")),
-        practice_done=count("practice", lambda v: isinstance(v, dict)),
+        badge=progress_record.badge_earned(record, [item["id"] for item in content["challenges"]]),
+        practice_done=sum(1 for item_id, n in steps.items() if item_id in practiced
+                          or _int(record["practice"].get(item_id, {}), "steps_seen") >= n),
         practice_total=len(content["practice"]),
         explains_done=count("explain", lambda v: isinstance(v, dict) and bool(str(v.get("text", "")).strip())),
         explains_total=len(content["explain"]),
         title=str(content.get("title", lesson_id)),
     )
+
+
+def _int(value, key):
+    got = value.get(key) if isinstance(value, dict) else None
+    return got if isinstance(got, int) and not isinstance(got, bool) else 0
 
 
 def course_summaries(store, lesson_ids=None):
@@ -135,11 +148,16 @@ class _TransferBox(ipw.VBox):
 
     def _import(self, source):
         try:
-            lessons = self.store.import_(source)
+            imported = self.store.import_(source)
         except (OSError, ValueError) as err:
             self.message.value = note(f"Nothing imported: {html.escape(str(err))}", "bad")
             return
-        self.message.value = note(f"Imported progress for {len(lessons)} lesson(s), merged with what you had.", "good")
+        aside = f" Set aside, not imported: {html.escape('; '.join(imported.notes))}." if imported.notes else ""
+        if imported.lessons:
+            self.message.value = note(f"Imported progress for {len(imported.lessons)} lesson(s), merged with what "
+                                      f"you had.{aside}", "warn" if aside else "good")
+        else:
+            self.message.value = note(f"Nothing usable in that file.{aside}", "bad")
         self.on_change(None)
 
 
@@ -152,10 +170,11 @@ class Progress(ipw.VBox):
         self.content = content if content is not None else load_lesson_content(lesson_id)
         self.lesson_html = ipw.HTML()
         self.course_html = ipw.HTML()
+        self.due_html = ipw.HTML()  # what the spaced review holds for today, from every lesson and from this one
         self.message = ipw.HTML()
         self.transfer = _TransferBox(self.store, self.refresh)
         self.store.observe(self.refresh)
-        super().__init__([self.message, self.lesson_html, self.course_html, self.transfer])
+        super().__init__([self.message, self.lesson_html, self.course_html, self.due_html, self.transfer])
         self.refresh()
 
     @property
@@ -169,6 +188,8 @@ class Progress(ipw.VBox):
         everything = course_summaries(self.store)
         done, total = sum(x.done for x in everything), sum(x.total for x in everything)
         badges = sum(x.badge for x in everything)
+        schedule = ReviewSchedule(self.store)
+        self.due_html.value = due_line(schedule, schedule.due(), self.lesson_id)
         self.course_html.value = (
             f"<b>Whole course</b> {_bar(done / total if total else 0)} &middot; badges {badges} / {len(everything)}"
             + (f" &middot; &#127891; <b>{html.escape(COURSE_BADGE)}</b>"
@@ -191,44 +212,22 @@ class ProgressDashboard(ipw.VBox):
         self.lesson_ids = lesson_ids
         self.table = ipw.HTML()
         self.message = ipw.HTML()
-        self.due_html = ipw.HTML()
-        self.review_button = button("Start today's review", primary=True)
-        self.review_button.on_click(lambda _: self.start_review())
-        self.review_box = ipw.VBox()
         self.refresh_button = button("Refresh")
         self.refresh_button.on_click(lambda _: self.refresh(reload=True))
+        self.review = ReviewPanel(self.store, extra_buttons=(self.refresh_button,))
+        self.due_html, self.review_button, self.review_box = (
+            self.review.due_html, self.review.review_button, self.review.review_box)
         self.transfer = _TransferBox(self.store, self.refresh)
         self.store.observe(self.refresh)
-        super().__init__([self.message, self.table, self.due_html, ipw.HBox([self.review_button, self.refresh_button]),
-                          self.review_box, self.transfer])
+        super().__init__([self.message, self.table, self.review, self.transfer])
         self.refresh()
 
     def due(self):
         """What is due for review today, across lessons."""
-        return Leitner(self.store).due()
+        return self.review.due()
 
     def start_review(self):
-        review = SpacedReview(self.store, on_change=self._recount)
-        self.review_box.children = [review]
-        if review.queue and review.queue[0][0].kind != "cards":
-            review.question.focus()
-        else:
-            (review.reveal_button if review.queue else review.header).focus()
-        return review
-
-    def _recount(self):
-        due = self.due()
-        per_lesson = {}
-        for item in due:
-            per_lesson[item.lesson_id] = per_lesson.get(item.lesson_id, 0) + 1
-        if due:
-            listed = ", ".join(f"{html.escape(lid[:2])}: {n}" for lid, n in sorted(per_lesson.items()))
-            self.due_html.value = f"<b>Due today for review: {len(due)}</b> ({listed})"
-        else:
-            later = Leitner(self.store).next_date()
-            self.due_html.value = ("<b>Due today for review: 0</b>"
-                                   + (f" &middot; next on {later.isoformat()}" if later else ""))
-        self.review_button.disabled = not due
+        return self.review.start_review()
 
     @property
     def summaries(self):
@@ -250,7 +249,7 @@ class ProgressDashboard(ipw.VBox):
         badges = sum(s.badge for s in summaries)
         course_badge = (f" &middot; &#127891; <b>{html.escape(COURSE_BADGE)}</b>"
                         if summaries and badges == len(summaries) else "")
-        self._recount()
+        self.review.recount()
         self.table.value = (
             f"<b>Course progress</b> {_bar(done / total if total else 0)} &middot; badges {badges} / {len(summaries)}"
             + course_badge

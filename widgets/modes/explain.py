@@ -1,7 +1,9 @@
 """Explain in your own words: write, submit, and see which ideas you covered, with a model answer beside
 yours and the ideas highlighted in both. Text is stored, never run.
 
-The concept detector (:mod:`widgets.modes.content.concepts`) pre-ticks the ideas it finds; the learner decides.
+The concept detector (:mod:`widgets.modes.content.concepts`) ticks the ideas it finds, afresh at every submit
+(an answer replaced by "I don't know" keeps no tick); the learner may then tick or untick. An answer is at most
+:data:`MAX_ANSWER` characters: a longer one is refused with a message, kept in the box, and not stored.
 """
 
 import html
@@ -10,9 +12,10 @@ import ipywidgets as ipw
 
 from ..accessible import LiveHTML
 from .base import HintBox, ModeView, button
-from .content.concepts import covered, detect
+from .content.concepts import MAX_TEXT, covered, detect
 from .markup import md, note
 
+MAX_ANSWER = MAX_TEXT  # characters; a few paragraphs is plenty, and the detector reads no more
 MARKS = ("#fde293", "#c6e7ff", "#d5f5d0", "#f9d3e8", "#e3d7ff")  # one light background per concept
 
 
@@ -25,51 +28,59 @@ def highlight(text, concepts):
             continue
         out.append(html.escape(text[position:match.start]))
         n = match.concept
+        title = html.escape(concepts[n]["concept"], quote=True)
         out.append(f"<mark style='background:{MARKS[n % len(MARKS)]};color:#202124;border-radius:3px;padding:0 2px'"
-                   f" title='{html.escape(concepts[n]['concept'], quote=True)}'>"
-                   f"{html.escape(text[match.start:match.end])}"
-                   f"<sup>{n + 1}</sup></mark>")
+                   f" title='{title}'>{html.escape(text[match.start:match.end])}<sup>{n + 1}</sup></mark>")
         position = match.end
     out.append(html.escape(text[position:]))
     return "".join(out).replace("\n", "<br>")
 
 
+def too_long(text):
+    """The message for an answer over :data:`MAX_ANSWER` characters, or "" when it fits."""
+    n = len(str(text))
+    if n <= MAX_ANSWER:
+        return ""
+    return (f"Your answer has {n:,} characters; keep it under {MAX_ANSWER:,} (a few sentences are enough). "
+            "It was not submitted: shorten it and submit again.")
+
+
 class ExplainPrompt:
-    """One prompt's state. :meth:`submit` pre-ticks the concepts the detector finds; the learner decides with
-    :meth:`tick` / :meth:`untick`."""
+    """One prompt's state. :meth:`submit` ticks the concepts the detector finds in the new text; the learner
+    may change that with :meth:`tick` / :meth:`untick`."""
 
     def __init__(self, item, text="", ticked=()):
         self.item = item
-        self.text = text
+        self.text = str(text)[:MAX_ANSWER]
         self.concepts = [c["concept"] for c in item["concepts"]]
         self.ticked = [c for c in self.concepts if c in set(ticked)]
         self.submitted = bool(text)
-        self.dismissed = set()  # concepts the learner unticked: never pre-ticked again
 
     def suggestions(self, text=None):
         """The concepts the detector finds in the text (the learner's by default)."""
         return covered(self.text if text is None else text, self.item["concepts"])
 
     def submit(self, text):
-        """Keep the text (as plain text: it is never evaluated) and pre-tick the suggested concepts.
+        """Keep the text (as plain text: it is never evaluated) and tick the concepts the detector finds in it.
 
-        Submitting again (after editing) keeps what the learner ticked, and never re-ticks a concept the
-        learner unticked: the learner decides."""
-        self.text = str(text)
+        Every submit starts again from the new text: ticks from an earlier answer do not stay on an answer that
+        no longer says them. Raises ValueError (with :func:`too_long`'s message) for an answer over
+        :data:`MAX_ANSWER` characters, and keeps the previous one."""
+        text = str(text)
+        if too_long(text):
+            raise ValueError(too_long(text))
+        self.text = text
         self.submitted = True
-        suggested = [c for c in self.suggestions() if c not in self.dismissed]
-        self.ticked = [c for c in self.concepts if c in self.ticked or c in suggested]
+        self.ticked = self.suggestions()
         return list(self.ticked)
 
     def tick(self, concept, on=True):
         if concept not in self.concepts:
             raise ValueError(f"unknown concept {concept!r}; the checklist is: {', '.join(self.concepts)}")
         if on:
-            self.dismissed.discard(concept)
             if concept not in self.ticked:
                 self.ticked.append(concept)
         else:
-            self.dismissed.add(concept)
             if concept in self.ticked:
                 self.ticked.remove(concept)
         self.ticked = [c for c in self.concepts if c in self.ticked]
@@ -129,7 +140,8 @@ class Explain(ModeView):
         done = button("Submit: compare with a model answer", primary=True)
         boxes = [ipw.Checkbox(value=c in prompt.ticked, description=c, indent=False, layout=ipw.Layout(width="auto"))
                  for c in prompt.concepts]
-        intro = ipw.HTML("<i>Tick each idea you covered. The ones found in your text are ticked; you decide.</i>")
+        intro = ipw.HTML("<i>The ideas found in your text are ticked, afresh at each submit. Tick or untick; "
+                         "you decide.</i>")
         comparison = ipw.HTML()
         checklist = ipw.VBox([comparison, intro] + boxes)
         score = LiveHTML()
@@ -147,6 +159,9 @@ class Explain(ModeView):
         def on_done(_):
             if not text.value.strip():
                 score.value = note("Write something first: a few sentences are enough.", "warn")
+                return
+            if too_long(text.value):
+                score.value = note(too_long(text.value), "warn")  # the text stays in the box: nothing is lost
                 return
             prompt.submit(text.value)
             updating[0] = True  # pre-ticking is not the learner ticking: save once, below

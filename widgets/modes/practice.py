@@ -1,11 +1,14 @@
-"""Practice: a worked problem. Answer, then reveal the solution one step at a time; hint and common mistakes."""
+"""Practice: a worked problem. Answer, then reveal the solution one step at a time; hint and common mistakes.
+A new view (the cell run again, a kernel restart) shows what was saved: the answer, the steps seen, the hint."""
+
+import time
 
 import ipywidgets as ipw
 
 from ..accessible import LiveHTML
 from .base import HintBox, ModeView, button
 from .choice import ChoiceQuestion, check
-from .markup import md, note
+from .markup import escape, md, note
 
 
 class PracticeProblem:
@@ -55,15 +58,39 @@ class PracticeProblem:
     def done(self):
         return self.feedback is not None or self.all_steps_shown
 
+    def record(self):
+        """What the progress file keeps about this problem."""
+        return {"correct": self.feedback.correct if self.feedback else None,
+                "chosen": self.feedback.chosen if self.feedback else None, "steps_seen": self.steps_shown,
+                "hint": self.hint_shown, "mistakes": self.mistakes_shown}
+
+    def resume(self, saved):
+        """Take back a saved record (see :meth:`record`); what does not fit this problem is ignored."""
+        if not isinstance(saved, dict):
+            return
+        try:
+            self.feedback = check(self.item, saved.get("chosen"))
+        except ValueError:
+            self.feedback = None
+        steps = saved.get("steps_seen")
+        if isinstance(steps, int) and not isinstance(steps, bool):
+            self.steps_shown = max(0, min(steps, len(self.item["steps"])))
+        self.hint_shown = saved.get("hint") is True
+        self.mistakes_shown = saved.get("mistakes") is True
+
 
 class Practice(ModeView):
     """The practice problems as a widget, one at a time."""
 
     section = "practice"
 
-    def __init__(self, problems, lesson_id=None, store=None):
-        super().__init__(lesson_id, store)
+    def __init__(self, problems, lesson_id=None, store=None, clock=time.monotonic):
+        super().__init__(lesson_id, store, clock)
         self.problems = [PracticeProblem(item) for item in problems]
+        saved = self.saved()
+        for problem in self.problems:
+            problem.resume(saved.get(problem.item["id"]))
+        self._shown_at = clock()
         self.index = 0
         self.picker = ipw.ToggleButtons(options=[(f"{k + 1}", k) for k in range(len(problems))],
                                         tooltips=[f"Problem {k + 1}" for k in range(len(problems))],
@@ -81,7 +108,7 @@ class Practice(ModeView):
         self.check_button.on_click(lambda _: self.check())
         self.step_button.on_click(lambda _: self.next_step())
         self.hint_button.on_click(lambda _: self._hint())
-        self.mistakes_button.on_click(lambda _: self._mistakes())
+        self.mistakes_button.on_click(lambda _: self._show_mistakes())
         self.question.on_enter(self.check)
         buttons = ipw.HBox([self.check_button, self.step_button, self.hint_button, self.mistakes_button],
                            layout=ipw.Layout(flex_flow="row wrap"))
@@ -112,33 +139,36 @@ class Practice(ModeView):
 
     def check(self):
         if self.question.value is None:
-            self.feedback.value = note("Pick an option first.", "warn")
+            self.feedback.value = note(escape(self.question.missing), "warn")  # no option, or no number typed
             return
         feedback = self.current.answer(self.question.value)
-        self._save()
+        self.record_answer(self.current.item["id"], self.current.record(), feedback.chosen, feedback.correct,
+                           seconds=self.clock() - self._shown_at)
         self.feedback.value = feedback.html() + note(f"<b>Quick check:</b> {md(self.current.item['quick_check'])}")
         self._render_steps()
         self.step_button.focus() if not self.step_button.disabled else self.question.focus()
 
     def next_step(self):
         self.current.next_step()
-        if self.current.all_steps_shown:
-            self._save()
+        self._save()
         self._render_steps()
         if self.step_button.disabled:
             self.mistakes_button.focus()
 
     def _hint(self):
         self.hints.show(self.current.show_hint())
+        self._save()
 
     def _mistakes(self):
         items = "".join(f"<li>{md(m)}</li>" for m in self.current.show_mistakes())
         self.mistakes.value = note(f"<b>Common mistakes</b><ul style='margin:2px 0'>{items}</ul>", "bad")
 
+    def _show_mistakes(self):
+        self._mistakes()
+        self._save()
+
     def _save(self):
-        p = self.current
-        self.save(p.item["id"], {"correct": p.feedback.correct if p.feedback else None,
-                                 "chosen": p.feedback.chosen if p.feedback else None, "steps_seen": p.steps_shown})
+        self.keep(self.current.item["id"], self.current.record())
 
     def _render_steps(self):
         p = self.current
@@ -154,6 +184,7 @@ class Practice(ModeView):
     def _show(self):
         p = self.current
         item = p.item
+        self._shown_at = self.clock()
         self.question.show(item, f"Problem {self.index + 1} of {len(self.problems)}", category=item.get("category"))
         if p.feedback is not None:
             self.question.value = p.feedback.chosen

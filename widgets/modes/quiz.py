@@ -1,5 +1,8 @@
 """Quiz: multiple choice with one right answer; after each answer, why the choice is right or wrong; at the
-end, a review of every question with the learner's answer, the right one and why."""
+end, a review of every question with the learner's answer, the right one and why. A new view (the cell run
+again, a kernel restart) shows the answers already given and goes on from the first question not answered."""
+
+import time
 
 import ipywidgets as ipw
 
@@ -53,6 +56,18 @@ class QuizSession:
         self.index = 0
         self.answers = {}
 
+    def resume(self, saved):
+        """Take back saved answers (``{question id: {"chosen": k, ...}}``) and go to the first question not
+        answered (past the end when all are: the review shows)."""
+        for item in self.questions:
+            record = saved.get(item["id"])
+            try:
+                self.answers[item["id"]] = check(item, record.get("chosen"))
+            except (AttributeError, ValueError):
+                continue  # not answered, or not an answer to this version of the question
+        self.index = next((k for k, item in enumerate(self.questions) if item["id"] not in self.answers),
+                          len(self.questions))
+
 
 def review_html(session):
     """The end-of-quiz review: each question, the learner's answer, the right one and why."""
@@ -78,9 +93,11 @@ class Quiz(ModeView):
 
     section = "quiz"
 
-    def __init__(self, questions, lesson_id=None, store=None):
-        super().__init__(lesson_id, store)
+    def __init__(self, questions, lesson_id=None, store=None, clock=time.monotonic):
+        super().__init__(lesson_id, store, clock)
         self.session = QuizSession(questions)
+        self.session.resume(self.saved())
+        self._shown_at = clock()
         self.score_label = self.status  # the running score is announced with each result
         self.question = ChoiceQuestion()
         self.feedback = LiveHTML()
@@ -100,7 +117,12 @@ class Quiz(ModeView):
         return self.question.options
 
     def choose(self, k):
-        """Select option ``k`` (0-based, content order), as a click would."""
+        """Select option ``k`` (0-based, content order), as a click would. Raises ValueError for anything but
+        an option's number (``True`` is not option 1, ``1.0`` and ``"1"`` are not numbers of options)."""
+        n = len(self.session.current["options"]) if self.session.current else 0
+        if isinstance(k, bool) or not isinstance(k, int) or not 0 <= k < n:
+            raise ValueError(f"choose() takes an option's number, a whole number from 0 to {n - 1} (0-based, in "
+                             f"the content file's order), not {k!r}" if n else "the quiz is over: nothing to choose")
         self.question.value = k
 
     def _check(self):
@@ -111,9 +133,9 @@ class Quiz(ModeView):
             return
         item = self.session.current
         feedback = self.session.answer(self.question.value)
-        self.save(item["id"], {"chosen": feedback.chosen, "correct": feedback.correct})
-        if not feedback.correct:
-            self.missed(item["id"])
+        self.record_answer(item["id"], {"chosen": feedback.chosen, "correct": feedback.correct}, feedback.chosen,
+                           feedback.correct, seconds=self.clock() - self._shown_at)
+        self.answered(item["id"], feedback.correct)  # right or wrong, it comes back in the spaced review
         self.feedback.value = feedback.html()
         self._update()
         self.next_button.focus()  # Check is now disabled: keep the focus on the next thing to do
@@ -134,6 +156,7 @@ class Quiz(ModeView):
     def _show_question(self):
         item = self.session.current
         self.feedback.value = ""
+        self._shown_at = self.clock()
         if item is None:
             right, answered = self.session.score
             total = len(self.session.questions)

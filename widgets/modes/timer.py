@@ -62,6 +62,11 @@ class Countdown:
         """Freeze the time left (the problem is finished)."""
         self.pause()
 
+    def restore(self, used, running=False):
+        """Go on from a saved state: ``used`` seconds gone, and running from now when ``running``."""
+        self._used = min(self.duration, max(0.0, float(used)))
+        self._since = self.clock() if running and self._used < self.duration else None
+
     def penalize(self, seconds):
         """Take ``seconds`` off the time left (a hint's price); may expire the countdown."""
         self._used = min(self.duration, self._used + float(seconds))

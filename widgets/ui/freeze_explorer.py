@@ -12,7 +12,7 @@ from torch import nn
 
 from ..accessible import PressedToggle
 from ..engine import freezing, params
-from ..engine.checks import SettingError
+from ..engine.checks import SettingError, whole
 from ..figures.freezing import freeze_figure, update_freeze_figure
 from ..kit import zoo
 from .inputs import code_view
@@ -21,6 +21,8 @@ from .ownership import user_of
 
 DEPTH_LABELS = {1: "blocks", 2: "sub-blocks", 3: "sub-sub-blocks"}
 MAX_TOGGLES = 80
+#: the most outputs a new head may have: more than ImageNet-21k's 21,843 classes is a typo
+MAX_CLASSES = 25_000
 
 
 class FreezeExplorer(ipw.VBox):
@@ -51,9 +53,8 @@ class FreezeExplorer(ipw.VBox):
             self._head = None
 
         self.title = ipw.HTML(self._title_html())
-        start_depth = depth or params.auto_depth(model)
-        if start_depth not in DEPTH_LABELS:
-            raise ValueError(f"depth must be one of {sorted(DEPTH_LABELS)}, got {depth!r}")
+        # None: the depth that shows the model's real blocks; 0 is not "automatic", it is refused like any other
+        start_depth = params.auto_depth(model) if depth is None else whole(depth, "depth", 1, max(DEPTH_LABELS))
         # a depth that would show hundreds of toggles (ResNet152's every conv) teaches nothing: offer it not
         depths = [d for d in DEPTH_LABELS if d <= start_depth or self._toggle_count(d) <= MAX_TOGGLES]
         self.depth = ipw.Dropdown(
@@ -65,7 +66,8 @@ class FreezeExplorer(ipw.VBox):
         self.toggle_box = ipw.HBox(layout=ipw.Layout(flex_flow="row wrap"))
         self.toggles = {}
 
-        self.last_n = ipw.BoundedIntText(value=2, min=1, max=1, description="N", layout=ipw.Layout(width="120px"))
+        # plain boxes, not bounded ones: a bounded box would silently change 0 or 10**6 to its limit; the button says
+        self.last_n = ipw.IntText(value=2, description="N", layout=ipw.Layout(width="120px"))
         self.presets = {
             "freeze_all": ipw.Button(description="Freeze all", icon="lock"),
             "head_only": ipw.Button(description="Train head only", icon="graduation-cap"),
@@ -78,8 +80,8 @@ class FreezeExplorer(ipw.VBox):
         self.presets["last_n"].on_click(lambda _: self.unfreeze_last(self.last_n.value))
         self.presets["unfreeze_all"].on_click(lambda _: self.unfreeze_all())
 
-        self.num_classes = ipw.BoundedIntText(value=num_classes, min=1, max=100_000, description="classes",
-                                              layout=ipw.Layout(width="160px"))
+        num_classes = whole(num_classes, "num_classes", 1, MAX_CLASSES)
+        self.num_classes = ipw.IntText(value=num_classes, description="classes", layout=ipw.Layout(width="160px"))
         self.replace_head_button = ipw.Button(description="Replace head", icon="exchange")
         self.replace_head_button.on_click(lambda _: self.replace_head(self.num_classes.value))
         self.head_label = ipw.HTML()
@@ -150,8 +152,10 @@ class FreezeExplorer(ipw.VBox):
             self._say_busy()
             return
         names = list(self.toggles)
-        if not isinstance(n, int) or not 1 <= n <= len(names):
-            self.refresh(error=f"N must be between 1 and {len(names)} (the blocks shown), got {n!r}.")
+        try:
+            n = whole(n, "N", 1, len(names))
+        except SettingError as error:
+            self.refresh(error=f"{error} (N counts the blocks shown.)")
             return
         freezing.freeze(self.model)
         freezing.unfreeze(self.model, *names[-n:])
@@ -165,6 +169,7 @@ class FreezeExplorer(ipw.VBox):
             self.refresh(error="This model has no nn.Linear layer to replace.")
             return
         try:
+            whole(num_classes, "num_classes", 1, MAX_CLASSES)
             zoo.replace_head(self.model, num_classes)
         except SettingError as error:
             self.refresh(error=str(error))
@@ -188,7 +193,6 @@ class FreezeExplorer(ipw.VBox):
             toggle.observe(self._on_toggle, names="value")
             self.toggles[name] = toggle
         self.toggle_box.children = tuple(self.toggles.values())
-        self.last_n.max = max(1, len(self._blocks))
 
     def _toggle_count(self, depth):
         return sum(1 for _, part in params.blocks(self.model, depth) if params.parameters_of(part))

@@ -9,12 +9,13 @@ and the words say what it did to the model THERE, before its weights were put ba
 """
 
 import ipywidgets as ipw
+import traitlets
 
 from ..engine import checks
 from ..figures import training as figs
 from ..kit.course import PRESETS
 from ..labs import learning_rate as lab
-from .inputs import rate_box
+from .inputs import Rates, TypedBoxes, rate_box
 from .messages import ERROR, message_html, shown_in
 from .runner import BackgroundRunner
 from .training_runs import Runs, copy_with, course_defaults, preset, throttle
@@ -25,53 +26,71 @@ WRAP = ipw.Layout(flex_flow="row wrap")
 
 class LRExplorer(Runs, ipw.VBox):
     """Train one copy per learning rate (same start, same batches) and plot the loss curves together, with the
-    accuracy on the new task and the forgetting meter (the old task, read with the original head) beside it."""
+    accuracy on the new task and the forgetting meter (the old task, read with the original head) beside it.
+
+    The settings are traitlets, each checked once where it is set: ``lrs`` (a tuple of rates, sorted; text such as
+    ``"1e-4, 3e-3"`` is read too), ``preset`` (a name from ``PRESETS``) and ``steps``. ``observe`` them, or
+    ``ipywidgets.link`` them to another widget's."""
 
     display_name = "LRExplorer"
+    lrs = Rates()
+    preset = traitlets.Unicode("all layers")
+    steps = traitlets.Int(lab.STEPS)
 
     def __init__(self, model=None, train=None, val=None, source=None, lrs=lab.RATES, preset="all layers",
                  steps=lab.STEPS, augment=False, seed=0):
-        lrs = checks.rates(lrs)
-        checks.choice(preset, "preset", list(PRESETS))
-        steps = checks.steps(steps)
+        super().__init__()
+        self.lrs, self.preset, self.steps = lrs, preset, steps  # checked here: a bad one raises before any work
         self.model, self.train, self.val, self.source = course_defaults(model, train, val, source)
         self.seed, self.augment = seed, augment
         self.result = None
         self.source_before = None
-        self.rates = ipw.Text(value=", ".join(f"{lr:g}" for lr in lrs), description="rates",
-                              layout=ipw.Layout(width="330px"))
+        self.message = ipw.HTML()
+        self.boxes = TypedBoxes(self, self.say)
+        self.rates_box = self.boxes.tie(ipw.Text(description="rates", continuous_update=False,
+                                                 layout=ipw.Layout(width="330px")),
+                                        "lrs", shown=lambda lrs: ", ".join(f"{lr:g}" for lr in lrs))
         self.picker = rate_box("add", 1e-3, width="150px")
         self.add_button = ipw.Button(description="Add rate", icon="plus", layout=ipw.Layout(width="110px"))
-        self.message = ipw.HTML()
         self.add_button.on_click(shown_in(self.say)(lambda _: self.add_rate(self.picker.value)))
-        self.preset = ipw.Dropdown(options=list(PRESETS), value=preset, description="train")
-        self.steps = ipw.IntText(value=steps, description="steps", layout=ipw.Layout(width="160px"))
+        self.preset_box = ipw.Dropdown(options=list(PRESETS), description="train")
+        traitlets.link((self, "preset"), (self.preset_box, "value"))
+        self.steps_box = self.boxes.tie(ipw.IntText(description="steps", layout=ipw.Layout(width="160px")), "steps")
         self.runner = BackgroundRunner(self._job, on_done=self._show, on_start=self._clear)
         self.loss_fig = figs.loss_curves_figure(widget=True)
         self.acc_fig = figs.accuracy_bars_figure(widget=True)
         self.explanation = ipw.HTML("<i>Pick rates, a preset and a number of steps, then press Train.</i>")
-        super().__init__([
-            ipw.HBox([self.rates, self.picker, self.add_button]),
+        self.children = [
+            ipw.HBox([self.rates_box, self.picker, self.add_button]),
             self.message,
-            ipw.HBox([self.preset, self.steps]),
+            ipw.HBox([self.preset_box, self.steps_box]),
             self.runner,
             ipw.HBox([self.loss_fig, self.acc_fig], layout=WRAP),
             self.explanation,
-        ])
+        ]
+
+    @traitlets.validate("preset")
+    def _valid_preset(self, proposal):
+        return checks.choice(proposal["value"], "preset", list(PRESETS))
+
+    @traitlets.validate("steps")
+    def _valid_steps(self, proposal):
+        return checks.steps(proposal["value"])
 
     def say(self, text, colour=ERROR):
-        self.message.value = message_html(text, colour)
+        self.message.value = message_html(text, colour) if text else ""
 
     def add_rate(self, lr):
-        """Add ``lr`` to the rates in the text box (the text box is checked first: a typo is shown, not kept)."""
+        """Add ``lr`` to the rates (a rate still wrong in the rates box is said first: a typo is shown, not kept)."""
         rate = checks.rate(lr, "the rate to add")
-        current = checks.rates_from_text(self.rates.value) if self.rates.value.strip() else []
-        self.rates.value = ", ".join(f"{r:g}" for r in sorted(set(current + [rate])))
+        self.boxes.refuse_if_any()
+        self.lrs = (*self.lrs, rate)
         self.message.value = ""
 
     def settings(self):
-        """The validated settings: ``(rates, frozen blocks, steps)``; a ``SettingError`` says what is wrong."""
-        return checks.rates_from_text(self.rates.value), preset(self.preset.value), checks.steps(self.steps.value)
+        """The settings a run uses: ``(rates, frozen blocks, steps)``; a value still wrong in a box is raised."""
+        self.boxes.refuse_if_any()
+        return list(self.lrs), preset(self.preset), self.steps
 
     def _clear(self):
         self.result = None
@@ -103,7 +122,7 @@ class LRExplorer(Runs, ipw.VBox):
     def _show(self, result):
         self.result = result
         if self.source_before is None and self.source is not None:  # a result computed elsewhere (show)
-            self.source_before = self.source.accuracy(copy_with(self.model, self, preset(self.preset.value)))
+            self.source_before = self.source.accuracy(copy_with(self.model, self, preset(self.preset)))
         best = result.best if result.lrs else None
         blowups = result.blowup or None
         figs.update_loss_curves(self.loss_fig, result.lrs, result.loss, result.status, best, blowups)

@@ -13,6 +13,7 @@ from ..engine.finder import lr_range_test
 from ..engine.freezing import snapshot
 from ..figures import training as figs
 from ..kit.course import PRESETS
+from .messages import friendly
 from .ownership import using
 from .runner import BackgroundRunner
 from .training_runs import Runs, course_defaults, preset
@@ -59,8 +60,8 @@ class LRFinder(Runs, ipw.VBox):
             try:
                 return lr_range_test(self.model, self.train, start=start, end=end, steps=steps, seed=self.seed,
                                      stop=stop, frozen=frozen, progress=progress)
-            except checks.SettingError as error:
-                raise checks.SettingError(f"{error} {self._model_state(before)}") from None
+            except Exception as error:  # whatever ended the test, the message says what became of the model
+                raise checks.SettingError(f"{friendly(error)} {self._model_state(before)}") from error
             finally:
                 self.model_note = self._model_state(before)
 
@@ -68,7 +69,8 @@ class LRFinder(Runs, ipw.VBox):
         changed = before.differences(self.model)
         if changed:  # never expected: say so rather than claim otherwise
             return f"Warning: the model's {', '.join(changed)} differ from before the test."
-        return "The model is exactly as before: weights, BatchNorm statistics, frozen flags, modes and gradients."
+        return ("The model is exactly as before: weights, BatchNorm statistics, frozen flags, modes, gradients, "
+                "device and memory layout.")
 
     def _show(self, result):
         self.result = result

@@ -93,17 +93,22 @@ class ScheduleExplorer(Runs, ipw.VBox):
 
     def refresh(self):
         """Redraw the curves for the current settings (instant: no training)."""
-        lr, steps, chosen = self.settings()
+        lr, steps, chosen = self.settings()  # the chosen schedule must fit this run: else a message says why
         every = max(1, steps // EVALUATIONS)
-        curves = {name: schedule_curve(name, steps, lr, eval_every=every) for name in SCHEDULES
-                  if name != chosen["name"]}
+        curves, left_out = {}, []
+        for name in SCHEDULES:
+            if name != chosen["name"]:
+                try:  # another schedule that cannot run this short (one-cycle's warm-up) is left out, and said
+                    curves[name] = schedule_curve(name, steps, lr, eval_every=every)
+                except checks.SettingError as error:
+                    left_out.append(f"{name} is not drawn: {error}")
         curves[chosen["name"]] = schedule_curve(chosen, steps, lr, eval_every=every)
         figs.update_schedule(self.fig, curves, highlight=chosen["name"])
         note = SCHEDULES[chosen["name"]].summary
         if reads_validation_loss(chosen):
             note += (". Drawn here for an example validation loss that stops improving after 40% of the run; in a "
                      "run it follows the real validation loss, read at each evaluation")
-        self.note.value = html.escape(note) + "."
+        self.note.value = html.escape(note) + "." + "".join(f"<br><i>{html.escape(text)}</i>" for text in left_out)
         line, callback = keras_line(chosen, lr, steps), keras_callback(chosen)
         if callback:
             self.keras.value = (f"<b>Keras</b> (a callback, passed to <code>model.fit(..., callbacks=[...])</code>):"

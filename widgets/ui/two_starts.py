@@ -31,11 +31,14 @@ class TwoStartsLab(ipw.VBox):
 
     def __init__(self, labels=10, steps=lab.LESSON_STEPS, starts=("scratch", "finetune"), seed=0):
         super().__init__()
-        self.runs, self.result = [], None
+        self.runs, self.result, self._syncing = [], None, False
         self.labels, self.steps, self.starts, self.seed = labels, steps, tuple(starts), seed
-        self.labels_box = ipw.IntSlider(description="labels per digit", min=LABELS_RANGE[0], max=LABELS_RANGE[1],
-                                        style={"description_width": "initial"})
-        self.steps_box = ipw.IntSlider(description="steps", min=STEPS_RANGE[0], max=STEPS_RANGE[1], step=10)
+        # number boxes, not sliders: ipywidgets' slider handle has no accessible name (axe), a labelled box does
+        self.labels_box = ipw.BoundedIntText(description="labels per digit", min=LABELS_RANGE[0],
+                                             max=LABELS_RANGE[1], style={"description_width": "initial"},
+                                             layout=ipw.Layout(width="200px"))
+        self.steps_box = ipw.BoundedIntText(description="steps", min=STEPS_RANGE[0], max=STEPS_RANGE[1], step=10,
+                                            layout=ipw.Layout(width="160px"))
         self.start_boxes = {key: ipw.Checkbox(description=name, indent=False, layout=ipw.Layout(width="220px"))
                             for key, name in lab.STARTS.items()}
         self.seed_box = ipw.BoundedIntText(description="seed", min=0, max=10_000, layout=ipw.Layout(width="160px"))
@@ -73,11 +76,16 @@ class TwoStartsLab(ipw.VBox):
         return tuple(key for key in lab.STARTS if key in starts)  # the table's order, once each
 
     def _starts_from_boxes(self):
-        self.starts = tuple(key for key, box in self.start_boxes.items() if box.value)
+        if not self._syncing:
+            self.starts = tuple(key for key, box in self.start_boxes.items() if box.value)
 
     def _boxes_from_starts(self):
-        for key, box in self.start_boxes.items():
-            box.value = key in self.starts
+        self._syncing = True  # the boxes follow the trait; their own observers must not write it back half-way
+        try:
+            for key, box in self.start_boxes.items():
+                box.value = key in self.starts
+        finally:
+            self._syncing = False
 
     # ---- running -----------------------------------------------------------------------------------------------
     def _job(self, progress, stop):
@@ -115,7 +123,8 @@ class TwoStartsLab(ipw.VBox):
             f"<td>{r['seed']}</td><td>{r['history'].final['train_acc']:.0%}</td>"
             f"<td>{r['history'].final['val_acc']:.0%}</td><td>{html.escape(r['history'].status)}</td></tr>"
             for r in self.runs)
-        return ("<table><caption>Every run so far</caption><tr><th scope='col' style='text-align:left'>start</th>"
+        return ("<table style='border-spacing:14px 2px'><caption style='text-align:left'>Every run so far</caption>"
+                "<tr><th scope='col' style='text-align:left'>start</th>"
                 "<th scope='col'>labels per digit</th><th scope='col'>steps</th><th scope='col'>seed</th>"
                 "<th scope='col'>training accuracy</th><th scope='col'>test accuracy</th>"
                 f"<th scope='col'>how it ended</th></tr>{rows}</table>")

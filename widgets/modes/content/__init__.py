@@ -91,7 +91,13 @@ def items_by_id(content):
     return {item["id"]: item for section in ("quiz", "challenges", "practice") for item in content.get(section) or []}
 
 
-def diagnostic_items(content):
-    """The lesson's diagnostic: the items its ``diagnostic`` list names, in that order."""
-    found = items_by_id(content)
-    return [found[item_id] for item_id in content.get("diagnostic") or [] if item_id in found]
+def diagnostic_forms(content):
+    """The lesson's diagnostic: ``{"A": [items], "B": [items]}``, two parallel forms of its own questions."""
+    forms = content.get("diagnostic") or {}
+    return {form: list(forms.get(form) or []) for form in ("A", "B")} if isinstance(forms, dict) else {}
+
+
+def diagnostic_items(content, form=None):
+    """The items of one diagnostic form, or of both (A, then B) when ``form`` is None."""
+    forms = diagnostic_forms(content)
+    return list(forms.get(form) or []) if form else [item for items in forms.values() for item in items]

@@ -1,40 +1,48 @@
 """What a lesson's content file holds, and every check on it: :func:`validate_content` lists each problem.
 
 Top-level keys: ``title``, ``badge`` (the name of the lesson's challenge badge), ``sections`` (the titles of
-the lesson's numbered ``##`` sections, in order), ``cards``, ``quiz``, ``challenges``, ``practice``,
-``diagnostic``, ``explain`` and ``cheatsheet``. Text may use Markdown (`code`, **bold**, ```code blocks```).
-The items (every ``id`` unique in its lesson; ``difficulty`` one of beginner/intermediate (easy, medium) and
-advanced/expert (hard); ``section``: the number of the section that teaches it)::
+the lesson's numbered ``##`` sections, in order; a title that starts with "Deep dive" is a section after the
+learning modes), ``cards``, ``quiz``, ``challenges``, ``practice``, ``diagnostic``, ``explain`` and
+``cheatsheet``. Text may use Markdown (`code`, **bold**, ```code blocks```). The items (every ``id`` unique in
+its lesson; ``difficulty`` one of beginner/intermediate (easy, medium) and advanced/expert (hard), by the rubric
+in docs/content_guide.md; ``section``: the number of the core section that teaches it, never a deep dive)::
 
-    cards:      id, difficulty, question, answer
-    quiz:       id, difficulty, question, options, section (optional)
-    challenges: id, category (one of CATEGORIES), difficulty, question, options, hint, section (optional),
+    cards:      id, difficulty, question, answer (at most 45 words)
+    quiz:       id, difficulty, question, options, section
+    challenges: id, category (one of CATEGORIES), difficulty, question, options, hint, section,
                 code (required for "Predict Output": its printed output is the right option's text),
                 time_limit (seconds, default 120), attempts (default 2)
-    practice:   id, difficulty, problem, options, steps (list), answer, quick_check (one line), hint,
+    practice:   id, difficulty, problem, options or numeric, steps (list), answer, quick_check (one line), hint,
                 mistakes (list), code (optional), category (optional; "Predict Output" needs code), section
-    diagnostic: the ids of 10 quiz/challenge/practice items, easy, medium and hard, each with a section
+    diagnostic: {A: [items], B: [items]}: two parallel forms of DIAGNOSTIC_ITEMS questions of its own (id,
+                difficulty, section, question, options or numeric), the k-th of A and of B on the same section
+                at the same level; each form easy, medium and hard
     explain:    id, prompt, hint, model_answer, concepts: [{concept, phrases: [...]}] (4 or 5 concepts)
     cheatsheet: points (list of text, or of {text, claims}), code: [{title, code}]
 
 Every item (and every cheat-sheet point given as a mapping) may carry ``claims``: the ids of the claims in
 ``course/claims.yaml`` that its empirical statements rest on (``[]`` when it states none).
 
-``options`` is a list of ``{text, correct: true/false, explanation}`` with exactly one right option; every
-option explains itself, since the learner sees the explanation of whatever they picked. An explain concept's
-``phrases`` say the idea in a few words (see :mod:`widgets.modes.content.concepts`); the model answer must show
-every concept.
+``options`` is a list of exactly four ``{text, correct: true/false, explanation}`` with one right option; every
+option explains itself, since the learner sees the explanation of whatever they picked. ``numeric`` (an item
+whose answer is a number, see :mod:`widgets.modes.content.numeric`) replaces the options in practice and the
+diagnostic. An explain concept's ``phrases`` say the idea in a few words (see
+:mod:`widgets.modes.content.concepts`); the model answer must show every concept.
 """
 
 from .concepts import detect, phrase_problems
+from .numeric import numeric_problems
 
 DIFFICULTY_LEVELS = {"beginner": "easy", "intermediate": "medium", "advanced": "hard", "expert": "hard"}
 CATEGORIES = ("Conceptual", "Predict Output", "Model Choice", "Hyperparameter", "Metrics")
 SECTIONS = ("cards", "quiz", "challenges", "practice", "diagnostic", "explain", "cheatsheet")
 OPTIONAL_KEYS = ("title",)
 #: how many items each list holds: (least, most); None = no upper limit
-COUNTS = {"cards": (5, None), "quiz": (5, None), "challenges": (5, 5), "practice": (5, None),
-          "diagnostic": (10, 10), "explain": (2, None)}
+COUNTS = {"cards": (5, None), "quiz": (5, None), "challenges": (5, 5), "practice": (5, None), "explain": (2, None)}
+OPTIONS_PER_ITEM = 4
+DIAGNOSTIC_ITEMS = 8  # per form
+CARD_ANSWER_WORDS = 45
+DEEP_DIVE = "Deep dive"
 CONCEPTS_PER_PROMPT = (4, 5)
 DEFAULT_TIME_LIMIT = 120
 DEFAULT_ATTEMPTS = 2
@@ -42,8 +50,8 @@ DEFAULT_ATTEMPTS = 2
 
 def _options_problems(where, options):
     problems = []
-    if not isinstance(options, list) or len(options) < 2:
-        return [f"{where}: needs a list of at least 2 options"]
+    if not isinstance(options, list) or len(options) != OPTIONS_PER_ITEM:
+        return [f"{where}: needs a list of exactly {OPTIONS_PER_ITEM} options"]
     right = [o for o in options if isinstance(o, dict) and o.get("correct") is True]
     if len(right) != 1:
         problems.append(f"{where}: needs exactly one option with correct: true (found {len(right)})")
@@ -67,7 +75,13 @@ def _options_problems(where, options):
     return problems
 
 
-def _item_problems(section, item, k, required, n_sections):
+def core_sections(data):
+    """The numbers of the lesson's sections before its learning modes (every one but the deep dives)."""
+    titles = data.get("sections") if isinstance(data.get("sections"), list) else []
+    return [n for n, title in enumerate(titles, start=1) if not str(title).startswith(DEEP_DIVE)]
+
+
+def _item_problems(section, item, k, required, core):
     where = f"{section}[{k}]"
     if not isinstance(item, dict):
         return [f"{where}: not a mapping"]
@@ -75,10 +89,16 @@ def _item_problems(section, item, k, required, n_sections):
     problems = [f"{where}: missing {key}" for key in ("id",) + required if not str(item.get(key, "")).strip()]
     if section != "explain" and item.get("difficulty") not in DIFFICULTY_LEVELS:
         problems.append(f"{where}: difficulty {item.get('difficulty')!r} is not one of {', '.join(DIFFICULTY_LEVELS)}")
-    if "section" in item and (not isinstance(item["section"], int) or not 1 <= item["section"] <= n_sections):
-        problems.append(f"{where}: section must be a section number from 1 to {n_sections}")
-    if section in ("quiz", "challenges", "practice"):
+    if section in ("quiz", "challenges", "practice", "diagnostic") and item.get("section") not in core:
+        problems.append(f"{where}: section must be the number of a core section ({', '.join(map(str, core))}), "
+                        "one before the learning modes")
+    if section in ("practice", "diagnostic") and "numeric" in item:
+        problems += numeric_problems(where, item["numeric"], "options" in item, bool(str(item.get("code", "")).strip()))
+    elif section in ("quiz", "challenges", "practice", "diagnostic"):
         problems += _options_problems(where, item.get("options"))
+    if section == "cards" and len(str(item.get("answer", "")).split()) > CARD_ANSWER_WORDS:
+        problems.append(f"{where}: the answer has {len(str(item['answer']).split())} words; "
+                        f"a card answers in at most {CARD_ANSWER_WORDS}")
     problems += _claims_problems(where, item)
     return problems
 
@@ -160,7 +180,7 @@ def validate_content(data):
     if "sections" in data and (not isinstance(titles, list) or not all(str(t).strip() for t in titles)):
         problems.append("sections must be a list of section titles")
         titles = []
-    n_sections = len(titles or [])
+    core = core_sections(data)
     if "badge" in data and not str(data.get("badge") or "").strip():
         problems.append("badge must name the lesson's badge")
     for section, (least, most) in COUNTS.items():
@@ -171,8 +191,6 @@ def validate_content(data):
         if len(items) < least or (most is not None and len(items) > most):
             wanted = f"exactly {least}" if least == most else f"at least {least}"
             problems.append(f"{section}: has {len(items)} item(s), needs {wanted}")
-        if section == "diagnostic":
-            continue
         ids = [item.get("id") for item in items if isinstance(item, dict)]
         duplicates = sorted({str(i) for i in ids if ids.count(i) > 1})
         if duplicates:
@@ -181,7 +199,7 @@ def validate_content(data):
                     "practice": ("problem", "answer", "quick_check", "hint"),
                     "explain": ("prompt", "hint", "model_answer")}[section]
         for k, item in enumerate(items):
-            problems += _item_problems(section, item, k, required, n_sections)
+            problems += _item_problems(section, item, k, required, core)
             if not isinstance(item, dict):
                 continue
             where = f"{section} {item.get('id')!r}"
@@ -191,6 +209,7 @@ def validate_content(data):
                 problems += _practice_problems(item, where)
             elif section == "explain":
                 problems += _explain_problems(item, where)
+    problems += _diagnostic_problems(data, core)
     problems += _set_problems(data)
     problems += _sheet_problems(data.get("cheatsheet"))
     return problems
@@ -207,21 +226,34 @@ def _set_problems(data):
     levels = {DIFFICULTY_LEVELS.get(p.get("difficulty")) for p in practice}
     if practice and not {"easy", "medium", "hard"} <= levels:
         problems.append("practice: needs at least one easy, one medium and one hard problem")
-    by_id = {item.get("id"): item for s in ("quiz", "challenges", "practice") for item in data.get(s) or []
-             if isinstance(item, dict)}
-    diagnostic = data.get("diagnostic") or []
-    if isinstance(diagnostic, list):
-        unknown = [str(i) for i in diagnostic if i not in by_id]
-        if unknown:
-            problems.append(f"diagnostic: no quiz, challenge or practice item with id {', '.join(unknown)}")
-        chosen = [by_id[i] for i in diagnostic if i in by_id]
-        if len(set(diagnostic)) != len(diagnostic):
-            problems.append("diagnostic: an item is listed twice")
-        if chosen and not {"easy", "medium", "hard"} <= {DIFFICULTY_LEVELS.get(i.get("difficulty")) for i in chosen}:
-            problems.append("diagnostic: needs easy, medium and hard items")
-        unplaced = [str(i.get("id")) for i in chosen if "section" not in i]
-        if unplaced:
-            problems.append(f"diagnostic: items without a section: {', '.join(unplaced)}")
+    return problems
+
+
+def _diagnostic_problems(data, core):
+    """Two parallel forms of the lesson's own questions, each covering every level, none shared with the rest."""
+    forms = data.get("diagnostic")
+    if not isinstance(forms, dict) or set(forms) != {"A", "B"} or \
+            not all(isinstance(f, list) and all(isinstance(i, dict) for i in f) for f in forms.values()):
+        return ["diagnostic must be a mapping with two forms, A and B, each a list of items"]
+    problems = []
+    for name, form in forms.items():
+        if len(form) != DIAGNOSTIC_ITEMS:
+            problems.append(f"diagnostic form {name}: has {len(form)} item(s), needs exactly {DIAGNOSTIC_ITEMS}")
+        if {DIFFICULTY_LEVELS.get(i.get("difficulty")) for i in form} != {"easy", "medium", "hard"}:
+            problems.append(f"diagnostic form {name}: needs easy, medium and hard items")
+        for k, item in enumerate(form):
+            problems += _item_problems("diagnostic", item, k, ("question",), core)
+    for a, b in zip(forms["A"], forms["B"]):
+        if a.get("section") != b.get("section") or DIFFICULTY_LEVELS.get(a.get("difficulty")) != \
+                DIFFICULTY_LEVELS.get(b.get("difficulty")):
+            problems.append(f"diagnostic: {a.get('id')!r} (A) and {b.get('id')!r} (B) are not parallel "
+                            "(same section, same level)")
+    elsewhere = {i.get("id") for s in ("cards", "quiz", "challenges", "practice", "explain")
+                 for i in data.get(s) or [] if isinstance(i, dict)}
+    ids = [i.get("id") for form in forms.values() for i in form]
+    reused = sorted({str(i) for i in ids if i in elsewhere or ids.count(i) > 1})
+    if reused:
+        problems.append(f"diagnostic: ids used twice or by another mode's item: {', '.join(reused)}")
     return problems
 
 

@@ -1,0 +1,108 @@
+"""The ledger's machinery, on made-up experiments: per-seed counts, the 95% interval, the "every seed" rule, the seed
+ranges, and the evidence file's staleness and checksum (the real claims run under ``pytest -m claims``)."""
+
+import json
+
+import pytest
+
+from widgets.labs import evidence, evidence_file, ledger
+
+SEEDS = tuple(range(1000, 1010))
+
+
+def _entry(statement="It holds on every seed.", **fields):
+    return {"id": "made-up", "statement": statement, "experiment": "made:up", "seeds": [0, 1, 2],
+            "evaluation_seeds": list(SEEDS), "measure": {"value": "gain", "unit": "points"}, "taught": [],
+            "tested": [], **fields}
+
+
+@pytest.fixture
+def fake(monkeypatch):
+    """A made-up experiment: the gain is 0.02 on every seed but the ones in ``failing`` (-0.01 there); it holds when
+    the mean gain is positive, and says so per seed only if ``fills`` is set. ``calls``: the seeds of each call."""
+    state = {"failing": {1003}, "fills": False, "calls": []}
+
+    def experiment(seeds):
+        state["calls"].append(tuple(seeds))
+        gain = [-0.01 if s in state["failing"] else 0.02 for s in seeds]
+        held = [g > 0 for g in gain] if state["fills"] else None
+        return evidence(sum(gain) > 0, seeds, f"gain {sum(gain) / len(gain):+.3f}", held_per_seed=held, gain=gain)
+
+    monkeypatch.setattr(ledger, "experiment", lambda dotted: experiment)
+    return state
+
+
+def test_a_claim_said_of_every_seed_fails_on_one_bad_evaluation_seed_and_says_what_it_measured(fake):
+    record = ledger.measure(_entry(), SEEDS)
+    assert record["holds"] and not record["ok"]  # the mean holds; "every seed" does not
+    assert record["held"] == 9 and record["held_per_seed"][3] is False
+    assert "held on 9 of 10 seeds (1000-1009)" in record["sentence"] and "on average +1.7 points" in record["sentence"]
+    message = ledger.failure(_entry(), record, "evaluation")
+    assert message.startswith("It holds on every seed.") and "95% interval [" in message
+    assert ledger.measure(_entry("The mean gain is positive."), SEEDS)["ok"]  # no "every seed": the verdict decides
+
+
+def test_without_a_per_seed_verdict_the_experiment_is_called_once_per_seed_and_with_one_it_is_not(fake):
+    ledger.measure(_entry(), SEEDS)
+    assert fake["calls"] == [SEEDS] + [(s,) for s in SEEDS]
+    fake["calls"].clear()
+    fake["fills"] = True
+    assert ledger.measure(_entry(), SEEDS)["held"] == 9 and fake["calls"] == [SEEDS]
+
+
+def test_a_pooled_claim_is_judged_on_the_seeds_together(fake):
+    record = ledger.measure(_entry("The mean gain is positive.", pooled=True), SEEDS)
+    assert record["held"] is None and record["ok"] and "judged on the 10 seeds together" in record["sentence"]
+
+
+def test_the_interval_is_students_t_over_the_seeds():
+    mean, low, high = ledger.interval([1.0, 2.0, 3.0])
+    assert mean == 2.0 and high - mean == pytest.approx(4.302653 / 3**0.5, rel=1e-6)  # t(0.975, 2) x sd / sqrt(3)
+    assert ledger.interval([0.5]) == (0.5, 0.5, 0.5)
+
+
+def test_seed_ranges_and_the_evaluation_override(monkeypatch):
+    assert ledger.parse_seeds("2000-2003") == (2000, 2001, 2002, 2003)
+    assert ledger.parse_seeds("5, 7,2000-2001") == (5, 7, 2000, 2001)
+    for bad in ("", "a", "9-3", "1-"):
+        with pytest.raises(ValueError, match="FTLAB_CLAIM_SEEDS"):
+            ledger.parse_seeds(bad)
+    assert ledger.evaluation_seeds(_entry(), {}) == SEEDS
+    monkeypatch.setenv(ledger.SEEDS_VARIABLE, "2000-2009")
+    assert ledger.evaluation_seeds(_entry()) == tuple(range(2000, 2010))
+    assert ledger.evaluation_seeds(_entry(seeded=False)) == ()
+
+
+def test_the_evidence_file_says_when_it_is_stale_or_edited(fake, tmp_path):
+    path, entry = tmp_path / "evidence.json", _entry()
+    for seeds in (entry["seeds"], SEEDS):
+        evidence_file.write(entry, ledger.measure(entry, seeds), path)
+    data, code = evidence_file.read(path), evidence_file.code_hash()
+    assert evidence_file.problems(data, [entry], code) == []
+    assert evidence_file.problems(data, [entry], "another") == [
+        f"made-up ({role}): measured on other experiment code (engine, kit or labs)"
+        for role in ("design", "evaluation")]
+    assert "its ledger entry changed" in evidence_file.problems(data, [_entry("Reworded.")], code)[0]
+    assert evidence_file.problems(data, [entry, {**entry, "id": "new"}], code) == [
+        "new: never measured on its design seeds", "new: never measured on its evaluation seeds"]
+    data["claims"]["made-up"]["evaluation"]["held"] = 10  # a hand-made improvement
+    assert evidence_file.problems(data, [entry], code) == [
+        "course/evidence.json was edited by hand (its checksum does not match its content)"]
+    assert "has not been written" in evidence_file.problems({"claims": {}}, [], code)[0]
+
+
+def test_the_file_reads_back_as_written_and_a_lesson_can_quote_it(fake, tmp_path, monkeypatch):
+    path, entry = tmp_path / "evidence.json", _entry()
+    evidence_file.write(entry, ledger.measure(entry, entry["seeds"]), path)
+    evidence_file.write(entry, ledger.measure(entry, SEEDS), path)
+    evidence_file.write(entry, ledger.measure(entry, (2000, 2001)), path)  # another range: kept beside, not instead
+    data = json.loads(path.read_text(encoding="utf-8"))
+    assert data["checksum"] == evidence_file.checksum(data)
+    assert set(data["claims"]["made-up"]) == {"design", "evaluation", "seeds 2000, 2001"}
+    assert '"seeds": [1000, 1001, 1002' in path.read_text(encoding="utf-8")  # a list of numbers on one line
+    monkeypatch.setattr(ledger, "read_ledger", lambda path=None: [entry])
+    quoted = evidence_file.evidence_for("made-up", data)
+    assert quoted.fresh and str(quoted).startswith("measured ") and "on 10 evaluation seeds" in str(quoted)
+    assert "held on 9 of 10 seeds" in str(quoted)
+    with pytest.raises(KeyError):
+        evidence_file.evidence_for("no-such-claim", data)
