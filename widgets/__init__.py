@@ -51,7 +51,6 @@ _EXPORTS = {
     "source_test_set": ".kit.data",
     "target_task": ".kit.data",
     "target_validation_task": ".kit.data",
-    "shifted_test_set": ".kit.data",
     "load_course_model": ".kit.checkpoint",
     "course_model_info": ".kit.checkpoint",
     "CheckpointError": ".kit.checkpoint",
@@ -82,7 +81,19 @@ _EXPORTS = {
     "ModelChooser": ".ui.model_chooser",
     # --- the claims, measured again on the learner's machine ---
     "Reproduce": ".ui.reproduce",
+    "evidence": ".ui.evidence",
     "progress_bar": ".labs.progress",
+    # --- lesson 08: fine-tuning now (the course ViT, LoRA, the modern recipe) ---
+    "CourseViT": ".kit.vit",
+    "load_course_vit": ".kit.vit",
+    "course_vit_info": ".kit.vit",
+    "shifted_test_set": ".kit.shifted",
+    "add_lora": ".engine.lora",
+    "merge_lora": ".engine.lora",
+    "unmerge_lora": ".engine.lora",
+    "SpectrumLab": ".ui.spectrum",
+    "spectrum_figure": ".figures.now",
+    "in_and_out_figure": ".figures.now",
     # --- figures a lesson draws itself ---
     "show_samples": ".figures.samples",
     "show_images": ".figures.samples",

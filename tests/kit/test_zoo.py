@@ -119,7 +119,7 @@ def test_no_weights_offline_means_random_weights_said_plainly():
 def test_weight_files_are_the_ones_torchvision_saves():
     for name, file in zoo.WEIGHT_FILES.items():
         assert file == os.path.basename(torchvision.models.get_model_weights(name).DEFAULT.url), name
-    assert set(zoo.WEIGHT_FILES) == set(zoo.ARCHITECTURES) - {"course"}
+    assert set(zoo.WEIGHT_FILES) == set(zoo.ARCHITECTURES) - {"course", "course_vit"}
 
 
 @pytest.mark.slow
@@ -279,12 +279,12 @@ def _closed_port_url():
         return f"http://127.0.0.1:{probe.getsockname()[1]}/"
 
 
-def test_weights_status_offline_has_the_course_model_only():
+def test_weights_status_offline_has_the_course_models_only():
     statuses = zoo.weights_status(mirror=_closed_port_url(), timeout=2)
     assert [s.name for s in statuses] == list(zoo.ARCHITECTURES)
-    assert statuses[0].available and "letters" in statuses[0].detail
-    assert not any(s.available for s in statuses[1:])
-    assert all("random weights only" in s.detail for s in statuses[1:])
+    assert all(s.available and "letters" in s.detail for s in statuses[:2])  # the course CNN and the course ViT
+    assert not any(s.available for s in statuses[2:])
+    assert all("random weights only" in s.detail for s in statuses[2:])
 
 
 def test_weights_status_sees_cached_and_downloadable_weights_without_downloading(local_server):

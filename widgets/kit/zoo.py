@@ -22,6 +22,7 @@ from ..engine.params import python_path
 from . import downloads
 from .checkpoint import course_model_info, load_course_model
 from .model import CourseCNN
+from .vit import CourseViT, course_vit_info, load_course_vit
 
 __all__ = [
     "ARCHITECTURES",
@@ -34,9 +35,10 @@ __all__ = [
     "weights_status",
 ]
 
-#: the models the course knows by name: its own small CNN, then torchvision's, smallest first
+#: the models the course knows by name: its own small CNN and small ViT, then torchvision's, smallest first
 ARCHITECTURES = (
     "course",
+    "course_vit",
     "mobilenet_v2",
     "efficientnet_b0",
     "resnet18",
@@ -113,6 +115,10 @@ def build_architecture(name, num_classes=None):
         model = CourseCNN() if num_classes is None else CourseCNN(num_classes=num_classes)
         arguments = "" if num_classes is None else f"num_classes={num_classes}"
         model.build_code = f"from widgets import CourseCNN\nmodel = CourseCNN({arguments})"
+    elif name == "course_vit":
+        model = CourseViT() if num_classes is None else CourseViT(num_classes=num_classes)
+        arguments = "" if num_classes is None else f"num_classes={num_classes}"
+        model.build_code = f"from widgets import CourseViT\nmodel = CourseViT({arguments})"
     else:
         import torchvision
 
@@ -129,8 +135,8 @@ def build_architecture(name, num_classes=None):
 def weights_path(name):
     """Where torchvision keeps (or would keep) the ImageNet weights file for ``name``."""
     _check_name(name)
-    if name == "course":
-        raise ValueError("The course model ships with the package; it has no ImageNet weights file.")
+    if name in ("course", "course_vit"):
+        raise ValueError("The course models ship with the package; they have no ImageNet weights file.")
     return os.path.join(torch.hub.get_dir(), "checkpoints", WEIGHT_FILES[name])
 
 
@@ -146,6 +152,8 @@ def load_pretrained(name, num_classes=None, *, download=True, timeout=5.0, mirro
     _check_name(name)
     if name == "course":
         return _load_course(num_classes)
+    if name == "course_vit":
+        return _load_course_vit(num_classes)
 
     import torchvision
 
@@ -198,6 +206,18 @@ def _load_course(num_classes):
     return model
 
 
+def _load_course_vit(num_classes):
+    model = load_course_vit(num_classes=num_classes)
+    model.weights_info = course_vit_info()["description"]
+    if num_classes is not None:
+        model.weights_info += f"; new {num_classes}-class head with random weights"
+    model.arch_name = "course_vit"
+    model.has_pretrained_weights = True
+    call = "load_course_vit()" if num_classes is None else f"load_course_vit(num_classes={num_classes})"
+    model.build_code = f"import widgets\nmodel = widgets.{call}"
+    return model
+
+
 class WeightsStatus(typing.NamedTuple):
     """Which pre-trained weights one model can have on this machine, right now."""
 
@@ -215,8 +235,9 @@ def weights_status(names=ARCHITECTURES, *, check_download=True, timeout=3.0, mir
     statuses = []
     for name in names:
         _check_name(name)
-        if name == "course":
-            statuses.append(WeightsStatus(name, True, course_model_info()["description"]))
+        if name in ("course", "course_vit"):
+            info = course_model_info() if name == "course" else course_vit_info()
+            statuses.append(WeightsStatus(name, True, info["description"]))
             continue
         path = weights_path(name)
         if os.path.exists(path):

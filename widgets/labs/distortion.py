@@ -13,7 +13,7 @@ augmentation; ``seed`` picks the training images, the head's starting weights an
   head. It is the fine-tune run read after its first half (same start, same batches, a constant rate).
 
 Each is scored on the Digits-M test set (in distribution) and on the SHIFTED test set: the same test digits drawn
-white on black without clutter (:func:`widgets.kit.data.shifted_test_set`), a colour scheme no fine-tuning run
+white on black without clutter (:func:`widgets.kit.shifted.shifted_test_set`), a colour scheme no fine-tuning run
 sees. **Feature distortion**: how far the backbone's features of the shifted images moved from the pre-trained
 model's, ``mean ‖φ(x) − φ₀(x)‖ / mean ‖φ₀(x)‖`` (0 = unchanged; the probe's is 0 by construction).
 """
@@ -26,6 +26,7 @@ from ..engine.training import Trainer
 from ..kit import data
 from ..kit.course import course_model
 from ..kit.model import BACKBONE_BLOCKS
+from ..kit.shifted import shifted_test_set
 from . import DEVICE, RUNS_KEPT, evidence, mean, pct, spread
 from .once import keep_for_the_session
 
@@ -38,7 +39,7 @@ SCORES = ("in distribution", "shifted", "distortion")
 @functools.lru_cache(maxsize=1)
 def _test_inputs():
     """``{score: (x, y)}`` for the two test sets, and the pre-trained backbone's features of each (computed once)."""
-    sets = {"in distribution": data.target_task(10, seed=0)[1].tensors(), "shifted": data.shifted_test_set().tensors()}
+    sets = {"in distribution": data.target_task(10, seed=0)[1].tensors(), "shifted": shifted_test_set().tensors()}
     backbone = course_model()[:-1]
     return sets, {name: fast_predict(backbone, x) for name, (x, _) in sets.items()}
 

@@ -25,6 +25,7 @@ LESSON_IDS = (
     "05_choosing_a_model",
     "06_reading_the_metrics",
     "07_capstone",
+    "08_fine_tuning_now",
 )
 #: how hard an item is, as the content files say it (DIFFICULTY_LEVELS maps it to the level a learner sees)
 DIFFICULTIES = tuple(DIFFICULTY_LEVELS)
