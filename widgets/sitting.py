@@ -10,7 +10,8 @@ The core path is what a learner must do before the learning modes: every cell ab
   (``widgets.check``) and each evidence line (``widgets.evidence``), 30 s for each figure;
 - running: the lesson's run time on one core, as measured in the instructor guide's "Time per lesson" table
   (``benchmarks/memory.py``); 45 s, the course's budget, for a lesson the table does not list;
-- doing: 2 minutes for each interactive step (a cell that shows a live widget, or a "Try this" prompt).
+- doing: 2 minutes for each interactive step (a cell that shows a live widget, or a "Try this" prompt; not the
+  Reproduce button, which reruns the evidence in the background while the learner reads on).
 
 A lesson fits one sitting when the total is at most 25 minutes.
 
@@ -91,7 +92,8 @@ def is_step(cell):
     if cell["cell_type"] == "markdown":
         return bool(_TRY.search(text))
     last = text.splitlines()[-1].strip() if text else ""
-    return bool(_SHOWS_WIDGET.match(last)) and not last.startswith(("print", "check"))
+    # Reproduce is an offer, not a step: it reruns the evidence in the background while the learner reads on
+    return bool(_SHOWS_WIDGET.match(last)) and not last.startswith(("print", "check", "widgets.Reproduce("))
 
 
 def measured_run_seconds(guide=GUIDE):
