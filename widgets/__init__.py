@@ -81,6 +81,7 @@ _EXPORTS = {
     "ModelChooser": ".ui.model_chooser",
     # --- the claims, measured again on the learner's machine ---
     "Reproduce": ".ui.reproduce",
+    "evidence": ".ui.evidence",
     "progress_bar": ".labs.progress",
     # --- lesson 08: fine-tuning now (the course ViT, LoRA, the modern recipe) ---
     "CourseViT": ".kit.vit",

@@ -246,7 +246,8 @@ def frozen_in_train_mode_drifts(seeds=SEEDS, steps=30):
 #: the ModelChooser's two pre-trained course models (name -> cut after conv2): their head-only accuracy on the new
 #: task is measured (``_probe``), unlike the zoo's torchvision models, built with random weights
 COURSE_MODELS = {"course model (3 conv blocks)": False, "course model cut after conv2": True}
-CHOICES = (*COURSE_MODELS, *(name for name in ARCHITECTURES if name != "course"))
+#: then torchvision's (the course ViT is lesson 08's: its own chooser is the SpectrumLab)
+CHOICES = (*COURSE_MODELS, *(name for name in ARCHITECTURES if not name.startswith("course")))
 #: image sizes a chooser offers besides each model's own (32 for the course models, 224 for ImageNet ones)
 IMAGE_SIZES = (32, 64, 128, 224)
 ONLY_224 = ("vit_b_16",)  # its position embeddings are made for 224 x 224 pixels and nothing else
