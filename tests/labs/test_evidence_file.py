@@ -127,7 +127,7 @@ def test_a_claims_code_is_what_its_experiment_imports_and_nothing_else(tmp_path)
     one, two = ({"experiment": f"widgets.labs.{m}:run"} for m in ("one", "two"))
 
     def hashes():  # the caches are keyed by modification time, which a fast test may not move
-        for cache in (evidence_file._modules, evidence_file._file_digest, evidence_file._parsed_imports):
+        for cache in (evidence_file._module_index, evidence_file._file_digest, evidence_file._parsed_imports):
             cache.cache_clear()
         return evidence_file.code_hash(tmp_path, one), evidence_file.code_hash(tmp_path, two)
 

@@ -42,7 +42,7 @@ def _sha(data):
 
 
 @functools.lru_cache(maxsize=8)
-def _modules(root):
+def _module_index(root):
     """``{dotted name: file}`` of every module of the package under ``root`` (a package: its ``__init__.py``)."""
     found = {}
     for path in (root / "widgets").rglob("*.py"):
@@ -53,7 +53,7 @@ def _modules(root):
 
 def _module_file(root, dotted):
     """The file of module ``dotted`` under ``root``, or None (a name that is not a module)."""
-    return _modules(root).get(dotted)
+    return _module_index(root).get(dotted)
 
 
 def _imports(root, dotted, path):

@@ -5,8 +5,13 @@ curve measures the budget as much as the labels. Here every run gets :data:`LONG
 rates as :mod:`widgets.labs.transfer` otherwise (its cache, its ``run``), so the two budgets compare like for like.
 """
 
-from . import evidence, mean, pct
-from .transfer import SEEDS, STEPS, _lead, accuracies, run
+from . import evidence, mean, pct, spread
+from .transfer import SEEDS, STEPS, accuracies, run
+
+
+def _lead(values):
+    """``"41.4 ± 1.6 points"``: the mean and the spread of a difference of accuracies."""
+    return f"{100 * mean(values):.1f} ± {100 * spread(values):.1f} points"
 
 #: 8x the lesson's budget: the budget the issue's re-measurement used, at which scratch fits its training images
 #: (He et al. 2019 compare pre-training and scratch at equal, long budgets). Chosen before looking at these runs.
