@@ -6,17 +6,22 @@ rates as :mod:`widgets.labs.transfer` otherwise (its cache, its ``run``), so the
 """
 
 from . import evidence, mean, pct, spread
-from .transfer import SEEDS, STEPS, accuracies, run
-
-
-def _lead(values):
-    """``"41.4 ± 1.6 points"``: the mean and the spread of a difference of accuracies."""
-    return f"{100 * mean(values):.1f} ± {100 * spread(values):.1f} points"
+from .transfer import SEEDS, STEPS, run
 
 #: 8x the lesson's budget: the budget the issue's re-measurement used, at which scratch fits its training images
 #: (He et al. 2019 compare pre-training and scratch at equal, long budgets). Chosen before looking at these runs.
 LONG_STEPS = 400
 LONG_LABELS = (5, 50)  # the two ends of the curve: each 400-step scratch run costs about 30 s on one core
+
+
+def accuracies(recipe, n_per_class, seeds, steps=LONG_STEPS):
+    """Test accuracy of ``recipe`` after ``steps``, one number per seed (the runs of :func:`transfer.run`)."""
+    return [run(recipe, n_per_class, seed, steps).target_acc for seed in seeds]
+
+
+def _lead(values):
+    """``"41.4 ± 1.6 points"``: the mean and the spread of a difference of accuracies."""
+    return f"{100 * mean(values):.1f} ± {100 * spread(values):.1f} points"
 
 
 def underfit(seeds=SEEDS, n_per_class=50):
@@ -33,8 +38,8 @@ def underfit(seeds=SEEDS, n_per_class=50):
 
 def curves_long(seeds=SEEDS, labels=LONG_LABELS):
     """:func:`curves` at :data:`LONG_STEPS`: ``{name: [[acc per seed] per n]}``."""
-    return {"from scratch": [accuracies("scratch", n, seeds, LONG_STEPS) for n in labels],
-            "pre-trained, head only": [accuracies("probe", n, seeds, LONG_STEPS) for n in labels]}
+    return {"from scratch": [accuracies("scratch", n, seeds) for n in labels],
+            "pre-trained, head only": [accuracies("probe", n, seeds) for n in labels]}
 
 
 def curves_from(values, labels=LONG_LABELS):
@@ -61,7 +66,7 @@ def few_vs_many_long(seeds=SEEDS):
     """At :data:`LONG_STEPS`, a head on the pre-trained blocks with 5 labels per digit against scratch with 50.
     Holds when, on average over the seeds, they are within 10 points of each other (a pooled claim): the 50-step
     "5 pre-trained labels beat 50 from scratch" does not survive a budget at which scratch fits its images."""
-    five, fifty = accuracies("probe", 5, seeds, LONG_STEPS), accuracies("scratch", 50, seeds, LONG_STEPS)
+    five, fifty = accuracies("probe", 5, seeds), accuracies("scratch", 50, seeds)
     gap = [f - s for f, s in zip(five, fifty)]
     summary = (f"{LONG_STEPS} steps: pre-trained, 5 labels per digit: {pct(five)}; from scratch, 50 labels per digit: "
                f"{pct(fifty)}; difference {_lead(gap)} ({len(seeds)} seeds)")

@@ -218,9 +218,9 @@ def run(recipe, n_per_class, seed, steps=STEPS):
     return run_recipe(recipe, train, test, seed=seed, steps=steps, measure_source=False)
 
 
-def accuracies(recipe, n_per_class=10, seeds=SEEDS, steps=STEPS):
+def accuracies(recipe, n_per_class=10, seeds=SEEDS):
     """Test accuracy of ``recipe``, one number per seed."""
-    return [run(recipe, n_per_class, seed, steps).target_acc for seed in seeds]
+    return [run(recipe, n_per_class, seed).target_acc for seed in seeds]
 
 
 def _points(values):
