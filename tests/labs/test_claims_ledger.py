@@ -169,7 +169,7 @@ def _measurements():
 @pytest.mark.parametrize(("claim", "role"), _measurements())
 def test_claim_holds(claim, role, record_property):
     seeds = ledger.design_seeds(claim) if role == "design" else ledger.evaluation_seeds(claim)
-    record = ledger.measure(claim, seeds)
+    record = evidence_file.judge(claim, ledger.measure(claim, seeds))
     evidence_file.write(claim, record)
     record_property("measured", f"{claim['id']} ({role}): {record['sentence']}")  # printed by the root conftest
     failed = not record["ok"] or (record.get("control") and not record["control"]["ok"])
