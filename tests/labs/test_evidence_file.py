@@ -143,7 +143,8 @@ def test_a_claims_code_is_what_its_experiment_imports_and_nothing_else(tmp_path)
 
 
 def test_a_statement_that_gives_its_count_of_evaluation_seeds_is_judged_by_it():
-    entry = {"statement": "The head wins on every design seed and on 8 of 10 evaluation seeds.", "seeds": [0, 1, 2]}
+    statement = "The head wins on every design seed and on only 8 of 10 evaluation seeds."
+    entry = {"statement": statement, "seeds": [0, 1, 2]}
     record = {"holds": False, "every_seed": False, "seeds": list(range(1000, 1010))}
     assert evidence_file.judge(entry, {**record, "held": 8})["ok"]
     assert not evidence_file.judge(entry, {**record, "held": 7})["ok"]

@@ -164,7 +164,7 @@ def stamp(record, entry):
 
 
 #: a statement that gives its own count of evaluation seeds ("... on 8 of 10 evaluation seeds") is judged by it
-STATED_COUNT = re.compile(r"on (\d+) of (\d+) evaluation seeds")
+STATED_COUNT = re.compile(r"on (?:only )?(\d+) of (\d+) evaluation seeds")
 
 
 def judge(entry, record):
