@@ -127,7 +127,7 @@ def test_a_claims_code_is_what_its_experiment_imports_and_nothing_else(tmp_path)
     one, two = ({"experiment": f"widgets.labs.{m}:run"} for m in ("one", "two"))
 
     def hashes():  # the caches are keyed by modification time, which a fast test may not move
-        for cache in (evidence_file._modules, evidence_file._file_digest, evidence_file._parsed_imports):
+        for cache in (evidence_file._module_index, evidence_file._file_digest, evidence_file._parsed_imports):
             cache.cache_clear()
         return evidence_file.code_hash(tmp_path, one), evidence_file.code_hash(tmp_path, two)
 
@@ -140,3 +140,21 @@ def test_a_claims_code_is_what_its_experiment_imports_and_nothing_else(tmp_path)
     assert after_two[0] == before[0] and after_two[1] != before[1]  # only the claim that runs it
     (tmp_path / "widgets/engine/deep.py").write_text("G = 2\n")  # imported inside a function, two modules down
     assert all(new != old for new, old in zip(hashes(), after_two))
+
+
+def test_a_statement_that_gives_its_count_of_evaluation_seeds_is_judged_by_it():
+    statement = "The head wins on every design seed and on only 8 of 10 evaluation seeds."
+    entry = {"statement": statement, "seeds": [0, 1, 2]}
+    record = {"holds": False, "every_seed": False, "seeds": list(range(1000, 1010))}
+    assert evidence_file.judge(entry, {**record, "held": 8})["ok"]
+    assert not evidence_file.judge(entry, {**record, "held": 7})["ok"]
+    twenty = {**record, "seeds": list(range(2000, 2020))}  # another range: the same share
+    assert evidence_file.judge(entry, {**twenty, "held": 16})["ok"]
+    assert not evidence_file.judge(entry, {**twenty, "held": 15})["ok"]
+    design = {**record, "seeds": [0, 1, 2], "held": 2}  # on the design seeds, the experiment's verdict decides
+    assert not evidence_file.judge(entry, design)["ok"] and evidence_file.judge(entry, {**design, "holds": True})["ok"]
+    plain = {**entry, "statement": "The head wins on every seed."}  # no stated count: every seed must hold
+    assert not evidence_file.judge(plain, {**record, "held": 9, "holds": True, "every_seed": True})["ok"]
+    control = {**entry, "control": {"statement": "Without it, it loses on 9 of 10 evaluation seeds."}}
+    both = evidence_file.judge(control, {**record, "held": 8, "control": {**record, "held": 9}})
+    assert both["ok"] and both["control"]["ok"]

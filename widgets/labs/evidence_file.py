@@ -17,6 +17,7 @@ import datetime
 import functools
 import hashlib
 import json
+import math
 import os
 import re
 import subprocess
@@ -42,7 +43,7 @@ def _sha(data):
 
 
 @functools.lru_cache(maxsize=8)
-def _modules(root):
+def _module_index(root):
     """``{dotted name: file}`` of every module of the package under ``root`` (a package: its ``__init__.py``)."""
     found = {}
     for path in (root / "widgets").rglob("*.py"):
@@ -53,7 +54,7 @@ def _modules(root):
 
 def _module_file(root, dotted):
     """The file of module ``dotted`` under ``root``, or None (a name that is not a module)."""
-    return _modules(root).get(dotted)
+    return _module_index(root).get(dotted)
 
 
 def _imports(root, dotted, path):
@@ -160,6 +161,27 @@ def stamp(record, entry):
 
     return {**record, "date": datetime.date.today().isoformat(), "commit": _commit(), "code": code_hash(entry=entry),
             "claim": claim_hash(entry), "machine": f"{platform.machine()}, torch {torch.__version__}, CPU"}
+
+
+#: a statement that gives its own count of evaluation seeds ("... on 8 of 10 evaluation seeds") is judged by it
+STATED_COUNT = re.compile(r"on (?:only )?(\d+) of (\d+) evaluation seeds")
+
+
+def judge(entry, record):
+    """``record`` (from :func:`widgets.labs.ledger.measure`) with ``ok`` as the entry's words decide it, and its
+    control's: the experiment's verdict (and every seed where the statement says "every seed"), or, off the design
+    seeds, for a statement that says "on N of M evaluation seeds": at least that share of the seeds held."""
+    def verdict(statement, part):
+        stated = STATED_COUNT.search(statement)
+        if stated and list(part["seeds"]) != list(entry["seeds"]) and part.get("held") is not None:
+            share = int(stated.group(1)) / int(stated.group(2))
+            return part["held"] >= math.ceil(share * len(part["seeds"]) - 1e-9)
+        return ledger.holds_as_worded(part)
+
+    judged = {**record, "ok": verdict(entry["statement"], record)}
+    if record.get("control"):
+        judged["control"] = {**record["control"], "ok": verdict(entry["control"]["statement"], record["control"])}
+    return judged
 
 
 def role_of(entry, seeds):
