@@ -110,7 +110,7 @@ def test_the_lesson_never_ranks_remedies_by_a_single_run():
 def test_the_lesson_does_not_say_validation_loss_tells_the_same_story():
     prose = _prose()
     assert "tells the same story" not in prose
-    assert "validation_loss()" in _code()
+    assert "lab.validation_loss(" in _code()
 
 
 def test_weight_decay_is_described_as_what_it_measured():
