@@ -41,3 +41,17 @@ def test_an_unmeasured_or_unknown_claim_gets_a_sentence_not_a_traceback(tmp_path
     unknown = widgets.evidence("no-such-claim")
     assert "No claim 'no-such-claim'" in repr(unknown) and "metrics-overfitting" in unknown._repr_html_()
     assert shown.evidence("<b>")._repr_html_().count("<b>") == 0  # the id is escaped
+
+
+def test_per_seed_gives_the_evaluation_numbers_else_the_design_ones(tmp_path, monkeypatch):
+    design = {"date": "2026-12-07", "code": "c", "claim": "c", "seeds": [0, 1, 2], "sentence": "s",
+              "per_seed": {"lead_5": [0.4, 0.41, 0.39]}}
+    evaluation = {**design, "seeds": list(range(1000, 1010)), "per_seed": {"lead_5": [0.3] * 10}}
+    _file(tmp_path, monkeypatch, {"metrics-overfitting": {"design": design, "evaluation": evaluation}})
+    assert widgets.evidence("metrics-overfitting").per_seed() == {"lead_5": [0.3] * 10}
+    assert widgets.evidence("metrics-overfitting").per_seed(role="design") == {"lead_5": [0.4, 0.41, 0.39]}
+    _file(tmp_path, monkeypatch, {"metrics-overfitting": {"design": design}})
+    assert widgets.evidence("metrics-overfitting").per_seed() == {"lead_5": [0.4, 0.41, 0.39]}
+    _file(tmp_path, monkeypatch, {})
+    assert widgets.evidence("metrics-overfitting").per_seed() == {}
+    assert widgets.evidence("no-such-claim").per_seed() == {}

@@ -29,6 +29,14 @@ class ClaimEvidence:
             self.measured, self.problem = None, f"No claim {claim_id!r} in course/claims.yaml. The claims: {known}."
         self.claim_id = claim_id
 
+    def per_seed(self, role="evaluation"):
+        """The numbers the experiment returned, one list per seed set's seeds (``{"lead_5": [...], ...}``), from the
+        ``role`` record ("evaluation" or "design"), else from the other one; ``{}`` when neither was measured."""
+        if self.measured is None:
+            return {}
+        records = [getattr(self.measured, name) for name in (role, *(r for r, _ in ROLES if r != role))]
+        return next((record["per_seed"] for record in records if record and record.get("per_seed")), {})
+
     @property
     def lines(self):
         if self.problem:
