@@ -59,11 +59,11 @@ def main():
     time_toggles(explorer, 10)  # warm-up
 
     medians = {}
-    for depth in [value for _, value in explorer.depth.options]:
-        explorer.depth.value = depth
+    for depth in explorer.depths:
+        explorer.depth = depth
         medians[depth] = report(f"toggle, depth {depth} ({len(explorer.toggles)} toggles)",
                                 time_toggles(explorer, args.toggles))
-    explorer.depth.value = 1
+    explorer.depth = 1
     for name, button in explorer.presets.items():
         report(f"preset {name}", time_clicks(explorer, button, 20))
     report("replace head (10 classes)", time_clicks(explorer, explorer.replace_head_button, 20))

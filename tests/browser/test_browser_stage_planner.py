@@ -1,5 +1,6 @@
 """Lesson 03's StagePlanner, by keyboard alone in a real browser: pick a plan, press a block in and out, shorten
-the stage, Train, and the live meters draw the run; axe finds nothing serious in the widget."""
+the stage, Train (the focus moves to Stop while it runs, and back to Train), and the live meters draw the run;
+axe finds nothing serious in the widget."""
 
 import re
 from pathlib import Path
@@ -53,9 +54,12 @@ def test_a_plan_chosen_and_trained_by_keyboard_draws_the_live_meters(lab, planne
     type_over(lab, "20")  # a short stage: the test trains it
     tab_until(lab, lambda f: f["tag"] == "BUTTON" and f["text"] == "Train")
     lab.page.keyboard.press("Enter")
+    # Train is disabled while the run lasts: the focus moves to Stop (not to the page), and back to Train after
+    lab.page.wait_for_function("() => document.activeElement.innerText.trim() === 'Stop'")
     status = planner.get_by_text(re.compile(r"^(Done: digits|Something went wrong|Stopped)"))
     status.wait_for(timeout=300_000)
     assert status.inner_text().startswith("Done: digits"), status.inner_text()
+    lab.page.wait_for_function("() => document.activeElement.innerText.trim() === 'Train'")
     assert "conv3+head 20" in planner.locator("table").inner_text()
     plot = planner.locator(".js-plotly-plot").first
     lab.page.wait_for_function("(p) => p.querySelectorAll('.scatterlayer .trace').length === 5",

@@ -18,7 +18,7 @@ def test_a_sub_block_frozen_in_the_explorer_keeps_its_batchnorm_statistics_while
     torch.manual_seed(0)
     model = torchvision.models.mobilenet_v2(weights=None, num_classes=4)
     explorer = FreezeExplorer(model)
-    assert explorer.depth.value == 2
+    assert explorer.depth == 2
     explorer.last_n.value = 2
     explorer.presets["last_n"].click()
     assert [n for n, t in explorer.toggles.items() if not t.value] == ["features.18", "classifier.1"]

@@ -22,7 +22,9 @@ ROOT = Path(__file__).resolve().parents[2]
 LEDGER = ROOT / "course" / "claims.yaml"
 CONTENT = ROOT / "widgets" / "modes" / "content" / "lessons"
 SECTIONS_WITH_ITEMS = ("cards", "quiz", "challenges", "practice", "explain")  # and the diagnostic's two forms
-FIELDS = {"id", "statement", "experiment", "seeds", "taught", "tested", "measure"}
+FIELDS = {"id", "statement", "experiment", "seeds", "taught", "tested", "measure", "budget"}
+#: a claim's ``budget``: the training its experiment does and why (the ledger's header says what each key holds)
+BUDGET_KEYS = {"steps", "batch", "why", "longer"}
 
 
 def _ledger():
@@ -79,6 +81,51 @@ def test_every_claim_has_what_it_needs():
             assert callable(_function(claim["control"]["experiment"])), claim["id"]
 
 
+def budget_problem(claim):
+    """What is wrong with ``claim``'s budget, naming the claim, or None: ``{steps: a positive whole number, or none
+    for a claim that trains nothing; why: a sentence}``, with ``batch`` (a positive whole number) and ``longer`` (a
+    sentence) where they apply."""
+    name = claim.get("id")
+    budget = claim.get("budget")
+    if not isinstance(budget, dict):
+        return f"{name}: no budget (budget: {{steps: ..., why: ...}}; steps: none for a claim that trains nothing)"
+    if set(budget) - BUDGET_KEYS:
+        return f"{name}: budget has unknown keys {sorted(set(budget) - BUDGET_KEYS)} (known: {sorted(BUDGET_KEYS)})"
+    steps = budget.get("steps")
+    whole = isinstance(steps, int) and not isinstance(steps, bool) and steps > 0
+    if not (whole or steps == "none"):
+        return f"{name}: budget steps must be a positive whole number or none, not {steps!r}"
+    batch = budget.get("batch", 1)
+    if not (isinstance(batch, int) and not isinstance(batch, bool) and batch > 0):
+        return f"{name}: budget batch must be a positive whole number, not {batch!r}"
+    for key in ("why", "longer"):
+        text = budget.get(key, "a sentence, not asked for" if key == "longer" else None)
+        if not isinstance(text, str) or len(text.split()) < 3:
+            return f"{name}: budget {key} must say in a sentence {'why' if key == 'why' else 'what was measured'}"
+    return None
+
+
+def test_every_claim_says_what_it_trains_for_and_why():
+    problems = [p for p in map(budget_problem, _ledger()) if p]
+    assert not problems, "\n".join(problems)
+
+
+def test_a_budget_without_steps_or_a_reason_is_refused():
+    """The control: the check refuses what the ledger must not hold, and names the claim."""
+    why = "the lesson's budget: a learner's run in a few seconds."
+    good = [{"steps": 50, "batch": 32, "why": why}, {"steps": "none", "why": "a count: no training."},
+            {"steps": 40, "why": why, "longer": "transfer.long_starts measures 400 steps: the order holds."}]
+    assert [budget_problem({"id": "x", "budget": b}) for b in good] == [None] * len(good)
+    bad = [None, "none", {"why": why}, {"steps": 0, "why": why}, {"steps": 2.5, "why": why},
+           {"steps": True, "why": why}, {"steps": "many", "why": why}, {"steps": 50}, {"steps": 50, "why": ""},
+           {"steps": 50, "why": "   "}, {"steps": 50, "why": "speed"}, {"steps": 50, "batch": 0, "why": why},
+           {"steps": 50, "why": why, "longer": ""}, {"steps": 50, "why": why, "reason": why}]
+    for budget in bad:
+        entry = {"id": "some-claim"} if budget is None else {"id": "some-claim", "budget": budget}
+        problem = budget_problem(entry)
+        assert problem and problem.startswith("some-claim: "), (budget, problem)
+
+
 @pytest.mark.parametrize("lesson", sorted(p.stem for p in CONTENT.glob("*.yaml")))
 def test_cited_claims_exist_and_every_content_item_says_what_it_rests_on(lesson):
     known = {c["id"] for c in _ledger()}
@@ -122,7 +169,7 @@ def _measurements():
 @pytest.mark.parametrize(("claim", "role"), _measurements())
 def test_claim_holds(claim, role, record_property):
     seeds = ledger.design_seeds(claim) if role == "design" else ledger.evaluation_seeds(claim)
-    record = ledger.measure(claim, seeds)
+    record = evidence_file.judge(claim, ledger.measure(claim, seeds))
     evidence_file.write(claim, record)
     record_property("measured", f"{claim['id']} ({role}): {record['sentence']}")  # printed by the root conftest
     failed = not record["ok"] or (record.get("control") and not record["control"]["ok"])

@@ -78,8 +78,8 @@ def test_the_evidence_file_says_when_it_is_stale_or_edited(fake, tmp_path, monke
     path, entry = tmp_path / "evidence.json", _entry()
     for seeds in (entry["seeds"], SEEDS):
         evidence_file.write(entry, ledger.measure(entry, seeds), path)
-    data, code = evidence_file.read(path), evidence_file.code_hash()
-    assert evidence_file.problems(data, [entry], code) == []
+    data, code = evidence_file.read(path), evidence_file.code_hash(entry=entry)
+    assert evidence_file.problems(data, [entry]) == evidence_file.problems(data, [entry], code) == []
     assert evidence_file.problems(data, [entry], "another") == [
         f"made-up ({role}): measured on other experiment code (engine, kit or labs)"
         for role in ("design", "evaluation")]
@@ -110,3 +110,51 @@ def test_the_file_reads_back_as_written_and_a_lesson_can_quote_it(fake, tmp_path
     assert "held on 9 of 10 seeds" in str(quoted)
     with pytest.raises(KeyError):
         evidence_file.evidence_for("no-such-claim", data)
+
+
+def test_a_claims_code_is_what_its_experiment_imports_and_nothing_else(tmp_path):
+    """A change to a lab a claim does not run leaves its record fresh; a change to anything it imports does not."""
+    files = {
+        "widgets/__init__.py": "", "widgets/labs/__init__.py": "RUNS = 1\n",
+        "widgets/labs/ledger.py": "import yaml\n",
+        "widgets/labs/one.py": "from ..engine import maths\nfrom . import RUNS\n",
+        "widgets/labs/two.py": "from .one import RUNS\n", "widgets/engine/__init__.py": "",
+        "widgets/engine/maths.py": "def f():\n    from .deep import g\n", "widgets/engine/deep.py": "G = 1\n",
+        "widgets/engine/unused.py": "", **{name: "weights" for name in evidence_file.CHECKPOINTS}}
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    one, two = ({"experiment": f"widgets.labs.{m}:run"} for m in ("one", "two"))
+
+    def hashes():  # the caches are keyed by modification time, which a fast test may not move
+        for cache in (evidence_file._module_index, evidence_file._file_digest, evidence_file._parsed_imports):
+            cache.cache_clear()
+        return evidence_file.code_hash(tmp_path, one), evidence_file.code_hash(tmp_path, two)
+
+    before = hashes()
+    (tmp_path / "widgets/engine/unused.py").write_text("X = 2\n")
+    (tmp_path / "widgets/__init__.py").write_text("# the names notebooks import\n")
+    assert hashes() == before  # imported by neither
+    (tmp_path / "widgets/labs/two.py").write_text("from .one import RUNS  # changed\n")
+    after_two = hashes()
+    assert after_two[0] == before[0] and after_two[1] != before[1]  # only the claim that runs it
+    (tmp_path / "widgets/engine/deep.py").write_text("G = 2\n")  # imported inside a function, two modules down
+    assert all(new != old for new, old in zip(hashes(), after_two))
+
+
+def test_a_statement_that_gives_its_count_of_evaluation_seeds_is_judged_by_it():
+    statement = "The head wins on every design seed and on only 8 of 10 evaluation seeds."
+    entry = {"statement": statement, "seeds": [0, 1, 2]}
+    record = {"holds": False, "every_seed": False, "seeds": list(range(1000, 1010))}
+    assert evidence_file.judge(entry, {**record, "held": 8})["ok"]
+    assert not evidence_file.judge(entry, {**record, "held": 7})["ok"]
+    twenty = {**record, "seeds": list(range(2000, 2020))}  # another range: the same share
+    assert evidence_file.judge(entry, {**twenty, "held": 16})["ok"]
+    assert not evidence_file.judge(entry, {**twenty, "held": 15})["ok"]
+    design = {**record, "seeds": [0, 1, 2], "held": 2}  # on the design seeds, the experiment's verdict decides
+    assert not evidence_file.judge(entry, design)["ok"] and evidence_file.judge(entry, {**design, "holds": True})["ok"]
+    plain = {**entry, "statement": "The head wins on every seed."}  # no stated count: every seed must hold
+    assert not evidence_file.judge(plain, {**record, "held": 9, "holds": True, "every_seed": True})["ok"]
+    control = {**entry, "control": {"statement": "Without it, it loses on 9 of 10 evaluation seeds."}}
+    both = evidence_file.judge(control, {**record, "held": 8, "control": {**record, "held": 9}})
+    assert both["ok"] and both["control"]["ok"]

@@ -22,6 +22,8 @@ def test_the_estimate_counts_reading_running_and_doing(tmp_path):
     cells = [
         {"cell_type": "markdown", "source": ["word " * 400 + "\n**Try this:** change it."]},
         {"cell_type": "code", "source": ["explorer = widgets.LRExplorer()\n", "explorer"]},
+        {"cell_type": "code", "source": ["widgets.check(lab.run(seeds=[0]))\n", "widgets.evidence('x')"]},
+        {"cell_type": "code", "source": ["widgets.seeds_figure(runs)"]},
         {"cell_type": "markdown", "source": ["## Deep dive: more\n", "word " * 4000]},
         {"cell_type": "code", "source": ["widgets.learning_modes('x')"]},
         {"cell_type": "markdown", "source": ["word " * 9000]},
@@ -29,11 +31,27 @@ def test_the_estimate_counts_reading_running_and_doing(tmp_path):
     path = tmp_path / "lesson.ipynb"
     path.write_text(json.dumps({"cells": cells}))
     estimate = sitting.estimate(path, run_seconds=60)
-    # 400 + 4 prose words ("Try this: change it"), 4 code words counted twice; the deep dive and the learning
+    # 400 + 4 prose words ("Try this: change it"), code words counted twice; the deep dive and the learning
     # modes onwards are not the core path
-    assert estimate.words == 400 + 4 + 2 * 4
+    code_words = 4 + 9 + 3
+    assert estimate.words == 400 + 4 + 2 * code_words
     assert estimate.steps == 2 and estimate.running_minutes == 1
-    assert estimate.minutes == pytest.approx(412 / 200 + 1 + 4)
+    # two lines to read (a check, an evidence line) and one figure
+    reading = estimate.words / 150 + 2 * 0.25 + 0.5
+    assert estimate.minutes == pytest.approx(reading + 1 + 4)
+
+
+def test_the_learning_modes_are_timed_from_the_lessons_content():
+    from widgets.modes.content import load_lesson_content
+
+    content = load_lesson_content("06_reading_the_metrics")
+    diagnostic = sum(len(form) for form in content["diagnostic"].values())
+    limits = sum(c.get("time_limit", 120) for c in content["challenges"])
+    expected = (0.25 * len(content["cards"]) + 0.75 * len(content["quiz"]) + 1.5 * len(content["practice"])
+                + 0.5 * diagnostic + 3 * len(content["explain"]) + limits / 120 + 1)
+    assert sitting.modes_minutes("06_reading_the_metrics") == pytest.approx(expected)
+    assert 20 <= expected <= 40  # a second sitting, as the instructor guide budgets it
+    assert sitting.modes_minutes("00_start_here") == 0  # no learning modes there
 
 
 def test_running_is_the_lessons_measured_time_on_one_core():

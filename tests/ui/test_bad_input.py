@@ -116,8 +116,8 @@ def test_a_bad_rate_typed_into_the_recipe_builder_is_a_message_and_no_script(tex
 
 def test_typing_a_bad_rate_into_the_schedule_explorer_is_a_message(kit):
     explorer = ScheduleExplorer(kit[0], kit[1], kit[2], steps=8)
-    explorer.lr.value = "1e9"
-    assert RATE_MESSAGE.search(shown(explorer.note.value))
+    explorer.lr_box.value = "1e9"
+    assert RATE_MESSAGE.search(shown(explorer.message.value))
     assert explorer.run() is None
 
 
@@ -133,8 +133,8 @@ def test_a_one_cycle_too_short_for_its_warm_up_is_a_message_in_the_trainer_and_t
            "Train for at least 19 steps, or raise pct_start to 0.2 or more."
     assert refused(lambda: Trainer(kit[0], kit[1], lr=1e-3, schedule=spec).fit(9, eval_every=0)) == said
     explorer = ScheduleExplorer(kit[0], kit[1], kit[2], steps=9, schedule="onecycle")
-    explorer.options["pct_start"].value = 0.1
-    assert said in shown(explorer.note.value)
+    explorer.option_boxes["pct_start"].value = 0.1
+    assert said in shown(explorer.message.value)
 
 
 @pytest.mark.parametrize("schedule", ["constant", "step", "exponential", "cosine", "warmup", "plateau"])
@@ -144,7 +144,7 @@ def test_the_schedule_explorer_draws_short_runs_and_says_what_it_cannot_draw(kit
     drawn = {trace.name for trace in explorer.fig.data}
     assert schedule in drawn and "onecycle" not in drawn
     assert "onecycle is not drawn: one-cycle with pct_start 0.3 needs at least 6 steps" in shown(explorer.note.value)
-    explorer.steps.value = 6
+    explorer.steps_box.value = 6
     assert "onecycle" in {trace.name for trace in explorer.fig.data} and "not drawn" not in explorer.note.value
 
 
@@ -158,15 +158,15 @@ def test_a_huge_size_typed_into_the_schedule_explorer_is_a_message_at_once(kit, 
     """Before: 100,000 steps held the kernel for about 45 s, drawing; now every size has an upper bound."""
     explorer = ScheduleExplorer(kit[0], kit[1], kit[2], steps=60, schedule="step")
     drawn = [list(trace.y) for trace in explorer.fig.data]
-    control = explorer.steps if box == "steps" else explorer.options["step_size"]
+    control = explorer.steps_box if box == "steps" else explorer.option_boxes["step_size"]
     control.value = 100_000
-    assert f"{box} must be a whole number between 1 and 10,000; got 100000." in shown(explorer.note.value)
+    assert f"{box} must be a whole number between 1 and 10,000; got 100000." in shown(explorer.message.value)
     assert [list(trace.y) for trace in explorer.fig.data] == drawn  # the last good curves stay
 
 
 def test_the_finder_refuses_a_huge_step_count_in_the_widget(kit):
     finder = LRFinder(kit[0], kit[1], steps=60)
-    finder.steps.value = 10**6
+    finder.steps_box.value = 10**6
     assert finder.run() is None
     assert "steps must be a whole number between 1 and 10,000" in shown(finder.runner.status.value)
 

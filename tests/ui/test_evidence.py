@@ -16,7 +16,8 @@ def _file(tmp_path, monkeypatch, records):
 
 def test_both_seed_sets_are_shown_with_their_sentences(tmp_path, monkeypatch):
     entry = ledger.claim("metrics-overfitting")
-    stamp = {"date": "2026-12-07", "code": evidence_file.code_hash(), "claim": evidence_file.claim_hash(entry)}
+    code, claim = evidence_file.code_hash(entry=entry), evidence_file.claim_hash(entry)
+    stamp = {"date": "2026-12-07", "code": code, "claim": claim}
     _file(tmp_path, monkeypatch, {"metrics-overfitting": {
         "design": {**stamp, "seeds": [0, 1, 2], "sentence": "gap +40; held on 3 of 3 seeds (0-2)"},
         "evaluation": {**stamp, "seeds": list(range(1000, 1010)), "sentence": "gap +39; held on 10 of 10"}}})

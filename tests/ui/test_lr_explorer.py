@@ -138,7 +138,7 @@ def test_finder_restores_the_weights_and_draws_the_suggestions(kit):
 def test_finder_bad_range_is_a_message(kit):
     model, train, _, _ = kit
     finder = LRFinder(model, train, start=1e-5, end=10, steps=30)
-    finder.start.value = "zero"
+    finder.start_box.value = "zero"
     assert finder.run() is None and "start rate" in finder.runner.status.value
 
 
@@ -147,11 +147,11 @@ def test_schedule_explorer_draws_every_schedule_and_applies_the_chosen_one(kit):
     explorer = ScheduleExplorer(model, train, val, lr=1e-2, steps=8, schedule="step")
     names = [t.name for t in explorer.fig.data]
     assert sorted(names) == sorted(["constant", "step", "exponential", "cosine", "onecycle", "warmup", "plateau"])
-    explorer.schedule.value = "exponential"
+    explorer.schedule_box.value = "exponential"
     highlighted = [t for t in explorer.fig.data if t.line.width == 4]
     assert [t.name for t in highlighted] == ["exponential"]
     assert list(highlighted[0].y) == pytest.approx(schedule_curve("exponential", 8, 1e-2))
-    explorer.options["decay_rate"].value = 0.5
+    explorer.option_boxes["decay_rate"].value = 0.5
     runs = explorer.run()
     assert list(runs) == ["constant", "exponential"]
     assert runs["exponential"].lr == pytest.approx(schedule_curve({"name": "exponential", "decay_rate": 0.5}, 8, 1e-2))
@@ -161,8 +161,8 @@ def test_schedule_explorer_draws_every_schedule_and_applies_the_chosen_one(kit):
 def test_schedule_explorer_bad_option_is_a_message(kit):
     model, train, val, _ = kit
     explorer = ScheduleExplorer(model, train, val, steps=8, schedule="step")
-    explorer.options["gamma"].value = -1
-    assert "gamma" in explorer.note.value and ERROR in explorer.note.value
+    explorer.option_boxes["gamma"].value = -1
+    assert "gamma" in explorer.message.value and ERROR in explorer.message.value
 
 
 def test_discriminative_rates_are_drawn_and_compared_with_one_uniform_rate(kit):

@@ -94,6 +94,18 @@ class _Watch(Hook):
         return None
 
 
+def checked_range(start, end, steps):
+    """``(start, end, steps)`` as the range test needs them (the end above the start, 5 steps or more), or a
+    ``SettingError`` that says which is wrong: the one check, for the test and the LRFinder's settings."""
+    start, end = checks.rate(start, "start rate"), checks.rate(end, "end rate")
+    if end <= start:
+        raise checks.SettingError(f"the end rate ({end:g}) must be above the start rate ({start:g}).")
+    steps = checks.steps(steps)
+    if steps < 5:
+        raise checks.SettingError(f"the range test needs at least 5 steps (a smoothed loss to read); got {steps}.")
+    return start, end, steps
+
+
 def lr_range_test(model, train, *, start=1e-6, end=1.0, steps=100, smoothing=0.9, batch_size=32, seed=0,
                   augment=False, stop=None, device=None, frozen=None, progress=None):
     """Raise the rate from ``start`` to ``end`` exponentially, one batch per rate, and watch the loss.
@@ -103,12 +115,7 @@ def lr_range_test(model, train, *, start=1e-6, end=1.0, steps=100, smoothing=0.9
     falls fastest (``steepest``, :func:`steepest_fall`). ``frozen``: names of parts to freeze during the test
     (everything else trains). ``progress(fraction)`` is called after every step.
     """
-    start, end = checks.rate(start, "start rate"), checks.rate(end, "end rate")
-    if end <= start:
-        raise checks.SettingError(f"the end rate ({end:g}) must be above the start rate ({start:g}).")
-    steps = checks.steps(steps)
-    if steps < 5:
-        raise checks.SettingError(f"the range test needs at least 5 steps (a smoothed loss to read); got {steps}.")
+    start, end, steps = checked_range(start, end, steps)
     smoothing = checks.fraction(smoothing, "smoothing", include_high=False)
     factor = (end / start) ** (1.0 / (steps - 1))
     watch = _Watch(start, factor, smoothing, steps, progress)

@@ -12,10 +12,12 @@ A lesson reads it with :func:`evidence_for`::
     # measured 2025-01-05 on 10 evaluation seeds: lead: on average +41.4 points, 95% interval [...]; held on ...
 """
 
+import ast
 import datetime
 import functools
 import hashlib
 import json
+import math
 import os
 import re
 import subprocess
@@ -27,7 +29,9 @@ from . import ledger
 
 EVIDENCE = ledger.ROOT / "course" / "evidence.json"
 CODE = ("widgets/engine", "widgets/kit", "widgets/labs")
-CHECKPOINT = "widgets/assets/course_cnn.pt"
+CHECKPOINTS = ("widgets/assets/course_cnn.pt", "widgets/assets/course_vit.pt")
+#: how every claim is measured and judged: part of every claim's code
+JUDGE = "widgets.labs.ledger"
 REMEASURE = "run `pytest -m claims` (it measures every claim again and rewrites course/evidence.json)"
 #: the entry fields that change what is measured or how it is judged (``taught`` and ``tested`` do not)
 MEASURED_FIELDS = ("id", "statement", "experiment", "seeds", "evaluation_seeds", "seeded", "pooled", "measure",
@@ -38,14 +42,86 @@ def _sha(data):
     return hashlib.sha256(data).hexdigest()[:16]
 
 
-def code_hash(root=None):
-    """One hash of the experiment code: every ``.py`` file under :data:`CODE` (path and bytes) and the checkpoint."""
+@functools.lru_cache(maxsize=8)
+def _module_index(root):
+    """``{dotted name: file}`` of every module of the package under ``root`` (a package: its ``__init__.py``)."""
+    found = {}
+    for path in (root / "widgets").rglob("*.py"):
+        parts = path.relative_to(root).with_suffix("").parts
+        found[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
+    return found
+
+
+def _module_file(root, dotted):
+    """The file of module ``dotted`` under ``root``, or None (a name that is not a module)."""
+    return _module_index(root).get(dotted)
+
+
+def _imports(root, dotted, path):
+    """The package modules ``path`` (module ``dotted``) imports, anywhere in the file: ``from .x import y`` (y may be
+    a module), ``from ..engine import checks``, ``import widgets.kit.data``."""
+    return _parsed_imports(dotted, path, path.stat().st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=512)
+def _parsed_imports(dotted, path, _mtime):
+    package = dotted if path.name == "__init__.py" else dotted.rpartition(".")[0]
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parts = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join(parts + ([base] if base else []))
+            found += [base] + [f"{base}.{alias.name}" for alias in node.names]
+        elif isinstance(node, ast.Import):
+            found += [alias.name for alias in node.names]
+    return [name for name in found if name.startswith("widgets.")]
+
+
+def _closure(root, modules):
+    """Every package module that ``modules`` run when imported: themselves, what they import (transitively) and
+    the ``__init__.py`` of each package on the way."""
+    seen, files, todo = set(), set(), list(modules)
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        parts = name.split(".")
+        # the packages it sits in; not the top one, whose __init__ only lists the names the notebooks import
+        todo += [".".join(parts[:k]) for k in range(2, len(parts))]
+        path = _module_file(root, name)
+        if path is not None:
+            files.add(path)
+            todo += _imports(root, name, path)
+    return files
+
+
+def experiments(entry):
+    """The modules of an entry's experiment and of its control's."""
+    found = [entry.get("experiment"), (entry.get("control") or {}).get("experiment")]
+    return [dotted.partition(":")[0] for dotted in found if dotted]
+
+
+def code_hash(root=None, entry=None):
+    """A hash of the code that measures ``entry`` (a ledger entry): every module its experiment and its control
+    import, transitively, with the ledger's judge and the shipped checkpoints. Without ``entry``: every ``.py`` file
+    under :data:`CODE`. A change to code a claim does not run leaves its record fresh."""
     root = Path(root or ledger.ROOT)
+    if entry is None:
+        files = {p for folder in CODE for p in (root / folder).rglob("*.py")}
+    else:
+        files = _closure(root, [*experiments(entry), JUDGE])
     digest = hashlib.sha256()
-    files = sorted(p for folder in CODE for p in (root / folder).rglob("*.py")) + [root / CHECKPOINT]
-    for path in files:
-        digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    for path in sorted(files) + [root / c for c in CHECKPOINTS]:
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0" + _file_digest(path, path.stat().st_mtime_ns))
     return digest.hexdigest()[:16]
+
+
+@functools.lru_cache(maxsize=512)
+def _file_digest(path, _mtime):
+    return hashlib.sha256(path.read_bytes()).digest()
 
 
 def claim_hash(entry):
@@ -64,7 +140,7 @@ def _commit():
     try:
         run = functools.partial(subprocess.run, cwd=ledger.ROOT, capture_output=True, text=True, timeout=10)
         head = run(["git", "rev-parse", "--short=12", "HEAD"]).stdout.strip()
-        changed = run(["git", "status", "--porcelain", "--", *CODE, CHECKPOINT, "course/claims.yaml"]).stdout.strip()
+        changed = run(["git", "status", "--porcelain", "--", *CODE, *CHECKPOINTS, "course/claims.yaml"]).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         return "unknown"
     return (head or "unknown") + ("+changes" if changed else "")
@@ -83,8 +159,29 @@ def stamp(record, entry):
 
     import torch
 
-    return {**record, "date": datetime.date.today().isoformat(), "commit": _commit(), "code": code_hash(),
+    return {**record, "date": datetime.date.today().isoformat(), "commit": _commit(), "code": code_hash(entry=entry),
             "claim": claim_hash(entry), "machine": f"{platform.machine()}, torch {torch.__version__}, CPU"}
+
+
+#: a statement that gives its own count of evaluation seeds ("... on 8 of 10 evaluation seeds") is judged by it
+STATED_COUNT = re.compile(r"on (?:only )?(\d+) of (\d+) evaluation seeds")
+
+
+def judge(entry, record):
+    """``record`` (from :func:`widgets.labs.ledger.measure`) with ``ok`` as the entry's words decide it, and its
+    control's: the experiment's verdict (and every seed where the statement says "every seed"), or, off the design
+    seeds, for a statement that says "on N of M evaluation seeds": at least that share of the seeds held."""
+    def verdict(statement, part):
+        stated = STATED_COUNT.search(statement)
+        if stated and list(part["seeds"]) != list(entry["seeds"]) and part.get("held") is not None:
+            share = int(stated.group(1)) / int(stated.group(2))
+            return part["held"] >= math.ceil(share * len(part["seeds"]) - 1e-9)
+        return ledger.holds_as_worded(part)
+
+    judged = {**record, "ok": verdict(entry["statement"], record)}
+    if record.get("control"):
+        judged["control"] = {**record["control"], "ok": verdict(entry["control"]["statement"], record["control"])}
+    return judged
 
 
 def role_of(entry, seeds):
@@ -105,6 +202,12 @@ def write(entry, record, path=None):
                      ": do not edit. Design seeds: those each claim's thresholds were written on; evaluation seeds: "
                      "never looked at when writing it. Intervals: Student's t, 95%, over seeds.")
     data["claims"].setdefault(entry["id"], {})[role_of(entry, record["seeds"])] = stamp(record, entry)
+    save(data, path)
+
+
+def save(data, path=None):
+    """Write ``data`` (sorted, with its checksum) to the evidence file, whole or not at all."""
+    path = Path(path or EVIDENCE)
     data["claims"] = dict(sorted(data["claims"].items()))
     data["checksum"] = checksum(data)
     text = json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False)
@@ -118,10 +221,10 @@ def write(entry, record, path=None):
 
 def problems(data=None, claims=None, code=None):
     """Why the file does not describe the code and the ledger: one line per problem (empty when it does). What to
-    do about any of them: :data:`REMEASURE`."""
+    do about any of them: :data:`REMEASURE`. ``code``: each claim's :func:`code_hash` (default), or one hash for
+    all."""
     data = read() if data is None else data
     claims = ledger.read_ledger() if claims is None else claims
-    code = code_hash() if code is None else code
     found = []
     if "checksum" not in data:
         found.append("course/evidence.json has not been written (or has lost its checksum)")
@@ -136,7 +239,7 @@ def problems(data=None, claims=None, code=None):
             record = records.get(role)
             if record is None:
                 found.append(f"{entry['id']}: never measured on its {role} seeds")
-            elif record.get("code") != code:
+            elif record.get("code") != (code_hash(entry=entry) if code is None else code):
                 found.append(f"{entry['id']} ({role}): measured on other experiment code (engine, kit or labs)")
             elif record.get("claim") != claim_hash(entry):
                 found.append(f"{entry['id']} ({role}): its ledger entry changed since it was measured")
@@ -175,7 +278,8 @@ def evidence_for(claim_id, data=None, claims=None):
     records = (read() if data is None else data)["claims"].get(claim_id, {})
     design, evaluation = records.get("design"), records.get("evaluation")
     wanted = [design, evaluation] if ledger.seeded(entry) else [design]
-    fresh = all(r is not None and r.get("code") == code_hash() and r.get("claim") == claim_hash(entry) for r in wanted)
+    code = code_hash(entry=entry)
+    fresh = all(r is not None and r.get("code") == code and r.get("claim") == claim_hash(entry) for r in wanted)
     return Measured(claim_id, entry["statement"], design, evaluation, fresh)
 
 

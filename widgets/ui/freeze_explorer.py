@@ -1,13 +1,17 @@
 """FreezeExplorer: freeze and unfreeze the blocks of a model and see, live, what trains.
 
-ipywidgets wiring only. The state is the model itself (each parameter's ``requires_grad``); counting, freezing,
-the block table and the code come from :mod:`widgets.engine.params`, the chart from :mod:`widgets.figures.freezing`.
+ipywidgets wiring only. The state is the model itself (each parameter's ``requires_grad``), read into two traitlets
+after every change: ``frozen`` (the blocks shown that are wholly frozen) and ``depth`` (which blocks are shown).
+Setting ``frozen`` from code freezes exactly those blocks; a click on a toggle updates it; so ``observe`` and
+``ipywidgets.link`` work. Counting, the block table and the code come from :mod:`widgets.engine.params`, freezing
+from :mod:`widgets.engine.freezing`, the chart from :mod:`widgets.figures.freezing`.
 """
 
 import html
 
 import ipywidgets as ipw
 import plotly.graph_objects as go
+import traitlets
 from torch import nn
 
 from ..accessible import PressedToggle
@@ -15,7 +19,7 @@ from ..engine import freezing, params
 from ..engine.checks import SettingError, whole
 from ..figures.freezing import freeze_figure, update_freeze_figure
 from ..kit import zoo
-from .inputs import code_view
+from .inputs import Checked, code_view
 from .messages import ERROR, message_html
 from .ownership import user_of
 
@@ -32,20 +36,29 @@ class FreezeExplorer(ipw.VBox):
     ``widgets.ARCHITECTURES``, built offline with random weights. Driving it from code::
 
         explorer = FreezeExplorer(model)
-        explorer.toggles["layer1"].value = True      # freeze layer1
+        explorer.toggles["layer1"].value = True      # freeze layer1 (explorer.frozen follows)
+        explorer.frozen = ("layer1", "layer2")       # freeze exactly these blocks, every other one trains
         explorer.presets["head_only"].click()        # freeze all but the head
         explorer.counts.trainable                    # what would train now
     """
 
     display_name = "FreezeExplorer"
+    #: the blocks shown that are wholly frozen, in the model's order (a partly frozen block is not in it); set it to
+    #: any parts' names (``"layer4.0"`` too) to freeze exactly those, and it reads them back at the depth shown
+    frozen = traitlets.Tuple()
+    #: 1 shows the top-level blocks, 2 their sub-blocks, 3 theirs
+    depth = Checked(1, lambda value: whole(value, "depth", 1, max(DEPTH_LABELS)))
 
     def __init__(self, model, depth=None, num_classes=10):
         if isinstance(model, str):
             model = zoo.build_architecture(model)
         if not isinstance(model, nn.Module):
             raise TypeError(f"FreezeExplorer needs a torch nn.Module or a model name, got {type(model).__name__}")
+        super().__init__()
         self.model = model
-        self._syncing = False
+        self._syncing = False  # the toggles are being set from the model: not clicks
+        self._reading = False  # ``frozen`` is being read from the model: nothing to apply
+        self.toggles, self._blocks, self._sizes = {}, [], []
         self._head_lines = []  # head replacements done here, for the code panel
         try:
             self._head = zoo.head_name(model)
@@ -56,15 +69,12 @@ class FreezeExplorer(ipw.VBox):
         # None: the depth that shows the model's real blocks; 0 is not "automatic", it is refused like any other
         start_depth = params.auto_depth(model) if depth is None else whole(depth, "depth", 1, max(DEPTH_LABELS))
         # a depth that would show hundreds of toggles (ResNet152's every conv) teaches nothing: offer it not
-        depths = [d for d in DEPTH_LABELS if d <= start_depth or self._toggle_count(d) <= MAX_TOGGLES]
-        self.depth = ipw.Dropdown(
-            options=[(f"{d}: {DEPTH_LABELS[d]}", d) for d in depths],
-            value=start_depth,
-            description="Show",
-            layout=ipw.Layout(width="220px"),
-        )
+        self.depths = [d for d in DEPTH_LABELS if d <= start_depth or self._toggle_count(d) <= MAX_TOGGLES]
+        self.depth = start_depth
+        self.depth_box = ipw.Dropdown(options=[(f"{d}: {DEPTH_LABELS[d]}", d) for d in self.depths],
+                                      description="Show", layout=ipw.Layout(width="220px"))
+        traitlets.link((self, "depth"), (self.depth_box, "value"))
         self.toggle_box = ipw.HBox(layout=ipw.Layout(flex_flow="row wrap"))
-        self.toggles = {}
 
         # plain boxes, not bounded ones: a bounded box would silently change 0 or 10**6 to its limit; the button says
         self.last_n = ipw.IntText(value=2, description="N", layout=ipw.Layout(width="120px"))
@@ -92,22 +102,57 @@ class FreezeExplorer(ipw.VBox):
         self.figure = go.FigureWidget(freeze_figure([]))
 
         self._build_toggles()
-        self.depth.observe(self._on_depth, names="value")
-        super().__init__(
-            [
-                self.title,
-                ipw.HBox([self.depth, ipw.HTML("<i>toggle = frozen (blue) / trainable (orange)</i>")]),
-                self.toggle_box,
-                ipw.HBox([self.presets["freeze_all"], self.presets["head_only"], self.presets["last_n"],
-                          self.last_n, self.presets["unfreeze_all"]], layout=ipw.Layout(flex_flow="row wrap")),
-                ipw.HBox([self.head_label, self.num_classes, self.replace_head_button]),
-                self.summary,
-                self.message,
-                self.figure,
-                self.code,
-            ]
-        )
+        self.children = [
+            self.title,
+            ipw.HBox([self.depth_box, ipw.HTML("<i>toggle = frozen (blue) / trainable (orange)</i>")]),
+            self.toggle_box,
+            ipw.HBox([self.presets["freeze_all"], self.presets["head_only"], self.presets["last_n"],
+                      self.last_n, self.presets["unfreeze_all"]], layout=ipw.Layout(flex_flow="row wrap")),
+            ipw.HBox([self.head_label, self.num_classes, self.replace_head_button]),
+            self.summary,
+            self.message,
+            self.figure,
+            self.code,
+        ]
         self.refresh()
+        self.observe(self._on_depth, names="depth")
+        self.observe(self._freeze_exactly, names="frozen")
+
+    # --- the settings, checked once ---------------------------------------------------------------------------
+
+    @traitlets.validate("depth")
+    def _valid_depth(self, proposal):
+        if proposal["value"] not in self.depths:
+            raise SettingError(f"depth {proposal['value']} would show too many toggles to read (more than "
+                               f"{MAX_TOGGLES}); choose one of: {', '.join(map(str, self.depths))}.")
+        return proposal["value"]
+
+    @traitlets.validate("frozen")
+    def _valid_frozen(self, proposal):
+        names = proposal["value"]
+        if self._reading:  # read from the model itself
+            return names
+        parts = {name: k for k, name in enumerate(
+            [n for n, _ in self.model.named_modules() if n] + [n for n, _ in self.model.named_parameters()])}
+        try:
+            for name in names:
+                if not isinstance(name, str):
+                    raise SettingError(f"frozen must be block names such as {next(iter(self.toggles), 'fc')!r}; "
+                                       f"got {name!r}.")
+                if name not in parts:
+                    raise SettingError(f"frozen: {freezing.unknown_name_message(self.model, name)}")
+            if self._busy():
+                raise SettingError(self._busy())
+        except SettingError as error:  # said in the widget too: a bad name may come through a link
+            self.message.value = message_html("⚠ " + str(error), ERROR)
+            raise
+        return tuple(sorted(set(names), key=parts.get))  # the model's order, once each
+
+    def _freeze_exactly(self, change):
+        if self._reading:
+            return
+        freezing.freeze_exactly(self.model, change["new"])
+        self.refresh(f"Frozen: {', '.join(change['new']) or 'nothing'}; every other block trains.")
 
     # --- actions (the buttons call these; so can code) -------------------------------------------------------
 
@@ -182,7 +227,7 @@ class FreezeExplorer(ipw.VBox):
 
     def _build_toggles(self):
         self._blocks = [
-            (name, params.parameters_of(part)) for name, part in params.blocks(self.model, self.depth.value)
+            (name, params.parameters_of(part)) for name, part in params.blocks(self.model, self.depth)
         ]
         self._blocks = [(name, ps) for name, ps in self._blocks if ps]
         self._sizes = [sum(p.numel() for p in ps) for _, ps in self._blocks]
@@ -229,7 +274,7 @@ class FreezeExplorer(ipw.VBox):
         self.rows = rows
         self.counts = params.count_parameters(self.model)
 
-        self._syncing = True
+        self._syncing = self._reading = True
         try:
             for row in rows:
                 toggle = self.toggles[row.name]
@@ -237,8 +282,9 @@ class FreezeExplorer(ipw.VBox):
                 toggle.icon = {"frozen": "lock", "trainable": "unlock", "partly": "adjust"}[row.state]
                 toggle.button_style = {"frozen": "info", "trainable": "warning", "partly": ""}[row.state]
                 toggle.tooltip = f"{row.name}: {row.parameters:,} parameters, {row.state}"
+            self.frozen = tuple(row.name for row in rows if row.state == "frozen")
         finally:
-            self._syncing = False
+            self._syncing = self._reading = False
 
         update_freeze_figure(self.figure, rows)
         self.summary.value = self._summary_html()

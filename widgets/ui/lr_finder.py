@@ -1,19 +1,23 @@
 """LRFinder: the LR range test as a widget, run on the learner's own model and put back exactly afterwards.
 
 ipywidgets wiring only: the test is ``widgets.engine.finder.lr_range_test``. What the widget says about the model
-is checked, not assumed: it compares the whole training state before and after.
+is checked, not assumed: it compares the whole training state before and after. The settings (``start``, ``end``,
+``steps``, ``preset``) are traitlets, checked once where they are set: ``observe`` them, or ``ipywidgets.link``
+them.
 """
 
 import html
 
 import ipywidgets as ipw
+import traitlets
 
 from ..engine import checks
-from ..engine.finder import lr_range_test
+from ..engine.finder import checked_range, lr_range_test
 from ..engine.freezing import snapshot
 from ..figures import training as figs
 from ..kit.course import PRESETS
-from .messages import friendly
+from .inputs import Rate, TypedBoxes, rate_box
+from .messages import ERROR, friendly, message_html
 from .ownership import using
 from .runner import BackgroundRunner
 from .training_runs import Runs, course_defaults, preset
@@ -23,30 +27,55 @@ class LRFinder(Runs, ipw.VBox):
     """The LR range test: exponential sweep, smoothed loss, two suggestions; the model put back exactly."""
 
     display_name = "LRFinder"
+    start = Rate(1e-6, what="start rate")
+    end = Rate(1.0, what="end rate")
+    steps = traitlets.Int(60)
+    preset = traitlets.Unicode("all layers")
 
     def __init__(self, model=None, train=None, preset="all layers", start=1e-6, end=1.0, steps=60, seed=0):
-        start, end = checks.rate(start, "start rate"), checks.rate(end, "end rate")
-        steps = checks.steps(steps)
-        checks.choice(preset, "preset", list(PRESETS))
+        super().__init__()
+        with self.hold_trait_notifications():  # checked together when all are set: the end above the start
+            self.start, self.end, self.steps, self.preset = start, end, steps, preset
         self.model, self.train, _, _ = course_defaults(model, train, None, None)
         self.seed = seed
         self.result = None
         self.model_note = ""
-        self.start = ipw.Text(value=f"{start:g}", description="from", layout=ipw.Layout(width="160px"))
-        self.end = ipw.Text(value=f"{end:g}", description="to", layout=ipw.Layout(width="160px"))
-        self.steps = ipw.IntText(value=steps, description="steps", layout=ipw.Layout(width="160px"))
-        self.preset = ipw.Dropdown(options=list(PRESETS), value=preset, description="train")
+        self.message = ipw.HTML()
+        self.boxes = TypedBoxes(self, self.say)
+        self.start_box, self.end_box = (self.boxes.tie(rate_box(label, getattr(self, name), width="160px"), name,
+                                                       shown=lambda lr: f"{lr:g}")
+                                        for label, name in (("from", "start"), ("to", "end")))
+        self.steps_box = self.boxes.tie(ipw.IntText(description="steps", layout=ipw.Layout(width="160px")), "steps")
+        self.preset_box = ipw.Dropdown(options=list(PRESETS), description="train")
+        traitlets.link((self, "preset"), (self.preset_box, "value"))
         self.runner = BackgroundRunner(self._job, on_done=self._show, start_label="Find", start_icon="search",
                                        on_start=self._clear)
         self.fig = figs.finder_figure(widget=True)
         self.explanation = ipw.HTML("<i>Press Find: the rate grows every batch until the loss blows up.</i>")
-        super().__init__([ipw.HBox([self.start, self.end, self.steps, self.preset]), self.runner, self.fig,
-                          self.explanation])
+        self.children = [ipw.HBox([self.start_box, self.end_box, self.steps_box, self.preset_box]), self.message,
+                         self.runner, self.fig, self.explanation]
+
+    # ---- settings, validated once ------------------------------------------------------------------------------
+    def _checked(self, name, value):
+        """``value`` for ``name``, checked with the other two settings as the range test checks them."""
+        settings = {"start": self.start, "end": self.end, "steps": self.steps, name: value}
+        return dict(zip(settings, checked_range(**settings)))[name]
+
+    @traitlets.validate("start", "end", "steps")
+    def _valid_range(self, proposal):
+        return self._checked(proposal["trait"].name, proposal["value"])
+
+    @traitlets.validate("preset")
+    def _valid_preset(self, proposal):
+        return checks.choice(proposal["value"], "preset", list(PRESETS))
+
+    def say(self, text, colour=ERROR):
+        self.message.value = message_html(text, colour) if text else ""
 
     def settings(self):
-        """``(start, end, steps, frozen blocks)``, checked; a ``SettingError`` says what is wrong."""
-        return (checks.rate(self.start.value, "start rate"), checks.rate(self.end.value, "end rate"),
-                checks.steps(self.steps.value), preset(self.preset.value))
+        """``(start, end, steps, frozen blocks)``; a value still wrong in a box is raised (``SettingError``)."""
+        self.boxes.refuse_if_any()
+        return self.start, self.end, self.steps, preset(self.preset)
 
     def _clear(self):
         self.result = None
@@ -75,7 +104,7 @@ class LRFinder(Runs, ipw.VBox):
     def _show(self, result):
         self.result = result
         figs.update_finder(self.fig, result)
-        trained = "the new head alone" if self.preset.value == "head only" else f"{self.preset.value} trainable"
+        trained = "the new head alone" if self.preset == "head only" else f"{self.preset} trainable"
         self.explanation.value = html.escape(result.message) + (
             f"<br>Suggested starting rate, with {html.escape(trained)}: <b>{result.suggestion:.0e}</b> (a tenth of the "
             "rate with the lowest smoothed loss). The test reads only this task's training loss: it does not measure "

@@ -115,8 +115,9 @@ class Reproduce(ipw.VBox):
                 progress(part, f"{entry['id']}: {fraction:.0%} of its seeds{left}")
 
             try:
-                self.fresh[entry["id"]] = ledger.measure(entry, self.seeds_for(entry), per_seed_first=True,
-                                                         progress=seed_progress, stop=stop)
+                measured = ledger.measure(entry, self.seeds_for(entry), per_seed_first=True, progress=seed_progress,
+                                          stop=stop)
+                self.fresh[entry["id"]] = evidence_file.judge(entry, measured)
             except ledger.Stopped:
                 break
             finally:

@@ -9,6 +9,10 @@ cells executed top to bottom without clicks.
 
 ``close()`` stops the job and waits for it, so whatever the job restores in its ``finally`` is restored (one
 widget at a time holds a model: :mod:`widgets.ui.ownership`).
+
+A job started by pressing Start moves the keyboard focus to Stop (Start is disabled while it runs, and a disabled
+button drops the focus to the page), and back to Start when it ends; so does pressing Stop. A job started from
+code moves no focus: a lesson run top to bottom keeps the learner's place in the notebook.
 """
 
 import threading
@@ -36,11 +40,12 @@ class BackgroundRunner(ipw.HBox):
         self.stop_button = ipw.Button(description="Stop", icon="stop", disabled=True)
         self.bar = ipw.FloatProgress(value=0, min=0, max=1, layout=ipw.Layout(width="200px"))
         self.status = ipw.HTML("")
-        self.start_button.on_click(lambda _: self.start())
-        self.stop_button.on_click(lambda _: self.stop())
+        self.start_button.on_click(lambda _: self.start(pressed=True))
+        self.stop_button.on_click(lambda _: self.stop(pressed=True))
         self._thread = None
         self._stop = threading.Event()
         self._lock = threading.Lock()
+        self._pressed = False  # this job was started by pressing Start: the focus comes back to it
         self.result = None
         self.error = None
         self.traceback = ""
@@ -78,8 +83,10 @@ class BackgroundRunner(ipw.HBox):
         finally:
             self.start_button.disabled = False
             self.stop_button.disabled = True
+            if self._pressed:
+                self.start_button.focus()
 
-    def _begin(self):
+    def _begin(self, pressed=False):
         with self._lock:
             if self.running:
                 self.say("Already running: wait for it to finish or press Stop first.", colour=WARNING)
@@ -88,15 +95,18 @@ class BackgroundRunner(ipw.HBox):
             self.bar.value = 0
             self.start_button.disabled = True
             self.stop_button.disabled = False
+            self._pressed = pressed
+            if pressed:
+                self.stop_button.focus()
             self.say("Running...")
         if self.on_start is not None:
             self.on_start()
         return True
 
-    def start(self, job=None):
+    def start(self, job=None, pressed=False):
         """Start the job (or ``job``, this once) in a background thread; returns False (and says so) if one is
-        already running."""
-        if not self._begin():
+        already running. ``pressed``: Start was pressed, so the keyboard focus follows (to Stop, then back)."""
+        if not self._begin(pressed):
             return False
         self._thread = threading.Thread(target=self._run, args=(job or self.job,), daemon=True)
         self._thread.start()
@@ -110,9 +120,11 @@ class BackgroundRunner(ipw.HBox):
         self._run(job or self.job)
         return self.result
 
-    def stop(self):
-        """Ask the running job to stop after its current step."""
+    def stop(self, pressed=False):
+        """Ask the running job to stop after its current step (``pressed``: Stop was pressed, so the focus goes to
+        Start when the job ends: Stop is disabled then)."""
         if self.running:
+            self._pressed = self._pressed or pressed
             self._stop.set()
             self.say("Stopping...")
 

@@ -43,11 +43,11 @@ VERBS = frozenset(
     reuse rise ruin run save scale scramble see seem select send separate set settle shift shoot show shrink sink
     skip slow solve specialize spot stabilize start stay stop store suggest suit swap switch take teach tell tend
     thaw think touch track train transfer try tune turn underfit unfreeze update use vanish vary verify want
-    watch widen wipe work worsen wreck finetune""".split()
+    watch widen wipe work worsen wreck finetune score match distort reshape pull push bend""".split()
 )
 IRREGULAR_PAST = frozenset(
     """began blew broke brought built came chose did drew fell found froze gave got went grew held kept knew learnt
-    left lost made meant ran rose sank saw shot shrank stood took taught told thought spent sent""".split()
+    left lost made meant ran rose sank saw shot shrank stood took taught told thought spent sent goes""".split()
 )
 #: a verb's base form right after one of these is a noun ("the change", "a good fit", "weight decay")
 NOUN_BEFORE = frozenset(
