@@ -31,6 +31,16 @@ TUNING_GRIDS = {"plain Adam": (3e-4, 1e-3, 3e-3), "modern": (1e-3, 3e-3, 1e-2)}
 RATES = {"plain Adam": 1e-3, "modern": 3e-3}
 WEIGHT_DECAY, LAYER_DECAY, WARMUP, LABEL_SMOOTHING = 0.05, 0.75, 0.1, 0.1
 
+#: the modern recipe as a learner writes it with timm (its optimizer factory knows layer decay and no-decay lists)
+TIMM_CODE = '''import timm, torch
+from timm.optim import create_optimizer_v2
+from timm.scheduler import CosineLRScheduler
+
+model = timm.create_model("vit_small_patch16_224", pretrained=True, num_classes=10)
+optimizer = create_optimizer_v2(model, opt="adamw", lr=1e-3, weight_decay=0.05, layer_decay=0.75)
+scheduler = CosineLRScheduler(optimizer, t_initial=steps, warmup_t=steps // 10, warmup_prefix=True)
+loss_fn = torch.nn.CrossEntropyLoss(label_smoothing=0.1)
+'''
 
 
 def train_recipe(name, train, seed=0, steps=STEPS, lr=None):
