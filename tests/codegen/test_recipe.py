@@ -207,7 +207,8 @@ def test_the_template_marks_every_choice_and_every_optional_part():
     template = TEMPLATE.read_text()
     sections = set(re.findall(r"^# <([a-z_]+)>$", template, re.MULTILINE))
     assert sections == {"template", "course_model", "imagenet_model", "imagenet_weights", "random_weights", "augment",
-                        "no_augment", "stage_two", "head_only", "scheduler", "no_scheduler"}
+                        "no_augment", "stage_two", "head_only", "scheduler", "no_scheduler", "torch_model",
+                        "timm_model", "own_size", "new_size", "img_size", "any_size", "adam", "modern"}
     for choice in ("NUM_CLASSES", "HEAD_LR", "BACKBONE_LR", "HEAD_EPOCHS", "EPOCHS", "PATIENCE", "HEAD", "FINE_TUNED"):
         assert f"__{choice}__" in template
     code = recipe_code(Recipe(model="course", num_classes=4, head_lr=3e-3, backbone_lr=2e-4, unfreeze_last=2))

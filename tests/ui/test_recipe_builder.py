@@ -62,3 +62,36 @@ def test_stage_two_boxes_are_greyed_out_when_nothing_is_unfrozen():
     assert "EPOCHS = " not in builder.code.replace("HEAD_EPOCHS = ", "")
     builder.unfreeze_last.value = 1
     assert not builder.epochs.disabled and "Stage two" in builder.code
+
+
+def test_the_builder_offers_the_course_vit_and_timm_models_and_takes_any_timm_name():
+    builder = RecipeBuilder()
+    assert {"course", "course_vit", "resnet18", "timm:vit_small_patch16_224"} <= set(builder.model.options)
+    builder.model.value = "course_vit"
+    assert builder.unfreeze_last.max == 4 and "model = widgets.load_course_vit()" in builder.code
+    builder.model.value = " timm:convnext_atto "  # typed, not picked from the list: spaces and all
+    assert builder.model.value == "timm:convnext_atto" and builder.unfreeze_last.max == 4
+    assert 'timm.create_model("convnext_atto", pretrained=True, num_classes=10)' in builder.code
+    assert builder.code == recipe_code(builder.recipe) and builder.message.value == ""
+
+
+def test_an_unknown_timm_name_is_a_message_with_the_nearest_names_and_no_script():
+    builder = RecipeBuilder()
+    builder.model.value = "timm:convnext_attto"
+    assert "timm has no model &#x27;convnext_attto&#x27;" in builder.message.value
+    assert "Did you mean timm:convnext_atto" in builder.message.value
+    assert builder.code == "" and builder.code_view.value == ""
+    builder.model.value = "timm:convnext_atto"  # corrected: the script is back, nothing else lost
+    assert "convnext_atto" in builder.code and builder.num_classes.value == 10
+
+
+def test_the_modern_optimizer_greys_out_the_backbone_rate_and_schedule_and_needs_a_timm_model():
+    builder = RecipeBuilder()
+    builder.optimizer.value = "modern"
+    assert "The modern recipe is written with timm" in builder.message.value and builder.code == ""
+    builder.model.value = "timm:vit_small_patch16_224"
+    assert builder.backbone_lr.disabled and builder.schedule.disabled
+    assert "create_optimizer_v2" in builder.code and "CosineLRScheduler" in builder.code
+    builder.optimizer.value = "adam"
+    assert not builder.backbone_lr.disabled and not builder.schedule.disabled
+    assert "create_optimizer_v2" not in builder.code

@@ -1,7 +1,10 @@
 """RecipeBuilder: pick the choices of a fine-tuning run and read (and save) the PyTorch script they make.
 
 Stage one (the head alone) and stage two (the last blocks and the head) get their own epochs; with nothing to
-unfreeze there is no stage two, and its boxes are greyed out.
+unfreeze there is no stage two, and its boxes are greyed out. The model box offers the course CNN and ViT,
+torchvision's models and a few of timm's, and takes any timm model typed as ``timm:<name>`` (a name timm does not
+know is a message, with the nearest names it does). The modern optimizer sets the blocks' rates itself (layer-wise
+decay under the head rate) and its own schedule, so the backbone rate and the schedule are greyed out with it.
 """
 
 import html
@@ -9,7 +12,7 @@ from pathlib import Path
 
 import ipywidgets as ipw
 
-from ..codegen.recipe import RECIPE_ARCHITECTURES, Recipe, recipe_code
+from ..codegen.recipe import OPTIMIZERS, RECIPE_ARCHITECTURES, TIMM_SUGGESTIONS, Recipe, architecture, recipe_code
 from ..engine import checks
 from ..engine.schedules import SCHEDULES
 from .inputs import code_view, rate_box, whole_box
@@ -35,10 +38,15 @@ class RecipeBuilder(ipw.VBox):
         problems = recipe.problems()
         if problems:
             raise checks.SettingError(" ".join(problems))
-        self.model = ipw.Dropdown(options=list(RECIPE_ARCHITECTURES), value=recipe.model, description="model")
+        # a box to type in as well as a list: any timm model is "timm:<name>"; checked when the learner is done typing
+        self.model = ipw.Combobox(options=[*RECIPE_ARCHITECTURES, *TIMM_SUGGESTIONS], value=recipe.model,
+                                  description="model", ensure_option=False, continuous_update=False,
+                                  placeholder="resnet18, course_vit or timm:<name>")
         self.num_classes = ipw.BoundedIntText(value=recipe.num_classes, min=1, max=100_000, description="classes")
-        blocks = len(RECIPE_ARCHITECTURES[recipe.model].blocks)
+        blocks = len(architecture(recipe.model).blocks)
         self.unfreeze_last = whole_box("unfreeze last", recipe.unfreeze_last, 0, blocks)
+        self.optimizer = ipw.Dropdown(options=OPTIMIZERS, value=recipe.optimizer, description="optimizer")
+        self.image_size = recipe.image_size  # timm models only; set from code (no box: the weights' size is right)
         self.head_lr = rate_box("head LR", recipe.head_lr)
         self.backbone_lr = rate_box("backbone LR", recipe.backbone_lr)
         self.schedule = ipw.Dropdown(options=list(SCHEDULES), value=recipe.schedule, description="schedule")
@@ -54,7 +62,7 @@ class RecipeBuilder(ipw.VBox):
 
         self._sync_block_count()
         controls = [self.model, self.num_classes, self.unfreeze_last, self.head_lr, self.backbone_lr,
-                    self.schedule, self.head_epochs, self.epochs, self.patience, self.augment]
+                    self.optimizer, self.schedule, self.head_epochs, self.epochs, self.patience, self.augment]
         for control in controls:
             control.observe(self._on_change, names="value")
         self.save_button.on_click(self._on_save)
@@ -81,6 +89,8 @@ class RecipeBuilder(ipw.VBox):
             epochs=self.epochs.value,
             patience=self.patience.value,
             augment=self.augment.value,
+            optimizer=self.optimizer.value,
+            image_size=self.image_size,
         )
 
     def save(self, path=None):
@@ -90,7 +100,11 @@ class RecipeBuilder(ipw.VBox):
         return path
 
     def _sync_block_count(self):
-        self.unfreeze_last.max = len(RECIPE_ARCHITECTURES[self.model.value].blocks)
+        try:
+            blocks = len(architecture(self.model.value.strip()).blocks)
+        except ValueError:
+            return  # no such model: the recipe's problems say so, and the box keeps its range
+        self.unfreeze_last.max = blocks
 
     def _on_change(self, change):
         try:
@@ -115,8 +129,14 @@ class RecipeBuilder(ipw.VBox):
                                   f"Run it with <code>python {html.escape(path.name)}</code>.")
 
     def _render(self):
+        if self.model.value != self.model.value.strip():
+            self.model.value = self.model.value.strip()  # " timm:x " typed or pasted: calls back here once more
+            return
         recipe = self.recipe
-        self.epochs.disabled = self.backbone_lr.disabled = not self.unfreeze_last.value  # no stage two
+        modern = recipe.optimizer == "modern"
+        self.epochs.disabled = not self.unfreeze_last.value  # no stage two
+        self.backbone_lr.disabled = modern or not self.unfreeze_last.value  # layer-wise decay sets the blocks' rates
+        self.schedule.disabled = modern  # warm-up, then cosine
         problems = recipe.problems()
         if problems:
             self.code = ""
