@@ -34,7 +34,7 @@ from ..engine.training import Trainer, evaluate
 from ..kit import data
 from ..kit.shifted import shifted_test_set
 from ..kit.vit import load_course_vit
-from . import RUNS_KEPT, evidence, mean, pct, spread
+from . import DEVICE, RUNS_KEPT, evidence, mean, pct, spread
 from .once import keep_for_the_session
 
 SEEDS = (0, 1, 2)
@@ -134,7 +134,7 @@ def score(method, model, test, shifted, seconds):
 
 def trainer(model, train, lr, seed, val=None):
     """The Trainer every lesson-08 run trains with: batches of 32, no augmentation (so a frozen prefix is cached)."""
-    return Trainer(model, train, val, lr=lr, batch_size=BATCH_SIZE, seed=seed, augment=False)
+    return Trainer(model, train, val, lr=lr, batch_size=BATCH_SIZE, seed=seed, augment=False, device=DEVICE)
 
 
 def train_method(method, train, seed=0, steps=STEPS, lr=None, *, val=None, callback=None, stop=None, path=None):
