@@ -92,8 +92,12 @@ def is_step(cell):
     if cell["cell_type"] == "markdown":
         return bool(_TRY.search(text))
     last = text.splitlines()[-1].strip() if text else ""
+    # a widget built and displayed before the cell goes on to run it: ``lab = widgets.SpectrumLab(); display(lab)``
+    built = re.findall(r"^(\w+) = widgets\.[A-Z]\w*\(", text, re.M)
+    shown_early = any(re.search(rf"^display\({name}\)", text, re.M) for name in built)
     # Reproduce is an offer, not a step: it reruns the evidence in the background while the learner reads on
-    return bool(_SHOWS_WIDGET.match(last)) and not last.startswith(("print", "check", "widgets.Reproduce("))
+    offered = last.startswith(("print", "check", "widgets.Reproduce("))
+    return shown_early or (bool(_SHOWS_WIDGET.match(last)) and not offered)
 
 
 def measured_run_seconds(guide=GUIDE):

@@ -67,3 +67,10 @@ def test_the_instructor_guide_states_each_lessons_estimate():
     for lesson in LESSONS:
         assert sitting.estimate(lesson).line() in guide, f"docs/instructor.md: update {lesson.stem}'s row " \
                                                          "(python -m widgets.sitting prints the table)"
+
+
+def test_a_widget_shown_before_the_cell_runs_it_is_a_step():
+    shown_first = {"cell_type": "code",
+                   "source": ["lab = widgets.SpectrumLab()\n", "display(lab)\n", "mine = lab.run()"]}
+    evidence = {"cell_type": "code", "source": ["long = widgets.evidence('x')\n", "display(long)\n", "long.per_seed()"]}
+    assert sitting.is_step(shown_first) and not sitting.is_step(evidence)
