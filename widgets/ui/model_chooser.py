@@ -25,7 +25,7 @@ from ..figures.chooser import readable
 from ..labs import models as lab
 from .inputs import Checked, TypedBoxes
 from .messages import ERROR, message_html
-from .runner import BackgroundRunner
+from .runner import BackgroundRunner, RunsItsJob
 
 REPEATS = 5
 OWN_SIZE = "each model's own (32 or 224)"
@@ -43,7 +43,7 @@ def positive(value):
     return number
 
 
-class ModelChooser(ipw.VBox):
+class ModelChooser(RunsItsJob, ipw.VBox):
     """Measure the ticked models here (counts first, then size and latency, then the course models' accuracy) and
     chart cost against accuracy with a budget line."""
 
@@ -212,18 +212,3 @@ class ModelChooser(ipw.VBox):
                 f"<td>{cell('side', lambda s: f'{s} px')}</td><td>{cell('parameters', readable)}</td>"
                 f"<td>{cell('multiply_adds', readable)}</td><td>{cell('size_mb', lambda mb: f'{mb:.3g} MB')}</td>"
                 f"<td>{timing}</td><td>{accuracy}</td><td>{verdict}</td></tr>")
-
-    def run(self, wait=True):
-        """Measure: here and now (``wait=True``, returns ``{model: what was measured}``) or in the background."""
-        if wait:
-            self.runner.run_sync()
-            return self.result if self.runner.error is None else None
-        self.runner.start()
-        return None
-
-    def close(self):
-        """Stop the measuring (after the model in hand) and wait for it, then close the widget."""
-        runner = getattr(self, "runner", None)
-        if runner is not None:
-            runner.close()
-        super().close()

@@ -139,3 +139,25 @@ class BackgroundRunner(ipw.HBox):
         self._stop.set()
         self.wait()
         super().close()
+
+
+class RunsItsJob:
+    """For a widget whose job runs through ``self.runner`` (a :class:`BackgroundRunner`) and leaves ``self.result``:
+    run the job here or in the background, and stop it when the widget closes. Put it before the ipywidgets base:
+    ``class TwoStartsLab(RunsItsJob, ipw.VBox)``."""
+
+    def run(self, wait=True):
+        """Run the job: here and now (``wait=True``, returns ``self.result``, None after an error) or in the
+        background."""
+        if wait:
+            self.runner.run_sync()
+            return self.result if self.runner.error is None else None
+        self.runner.start()
+        return None
+
+    def close(self):
+        """Stop a running job and wait for it, then close the widget."""
+        runner = getattr(self, "runner", None)
+        if runner is not None:
+            runner.close()
+        super().close()

@@ -20,12 +20,12 @@ from ..figures import training as figs
 from ..labs import now as lab
 from .inputs import rate_box, whole_box
 from .messages import ERROR, message_html
-from .runner import BackgroundRunner
+from .runner import BackgroundRunner, RunsItsJob
 
 STEPS_RANGE, SEED_RANGE = (5, 400), (0, 10_000)
 
 
-class SpectrumLab(ipw.VBox):
+class SpectrumLab(RunsItsJob, ipw.VBox):
     """One point of the spectrum at a time, trained on the same images and batches as the lesson's claims."""
 
     display_name = "SpectrumLab"
@@ -121,18 +121,3 @@ class SpectrumLab(ipw.VBox):
                 "trains</th><th scope='col'>trainable parameters</th><th scope='col'>rate</th>"
                 "<th scope='col'>steps</th><th scope='col'>seed</th><th scope='col'>test accuracy</th>"
                 f"<th scope='col'>shifted accuracy</th><th scope='col'>how it ended</th></tr>{rows}</table>")
-
-    def run(self, wait=True):
-        """Train the chosen method: here and now (``wait=True``, returns the run's row) or in the background."""
-        if wait:
-            self.runner.run_sync()
-            return self.result if self.runner.error is None else None
-        self.runner.start()
-        return None
-
-    def close(self):
-        """Stop a running job and wait for it, then close the widget."""
-        runner = getattr(self, "runner", None)
-        if runner is not None:
-            runner.close()
-        super().close()

@@ -24,7 +24,7 @@ from ..kit.model import BACKBONE_BLOCKS
 from ..labs import strategy as lab
 from .inputs import TypedBoxes, rate_box
 from .messages import ERROR, message_html, shown_in
-from .runner import BackgroundRunner
+from .runner import BackgroundRunner, RunsItsJob
 
 MAX_STAGES, MAX_STEPS = 4, 300
 OWN_PLAN = "your own plan"
@@ -40,7 +40,7 @@ def trained_rates(stages, rates):
     return ", ".join(f"{b} {rate:g}" for b, rate in rates.items() if any(b in blocks for blocks, _ in stages))
 
 
-class StagePlanner(ipw.VBox):
+class StagePlanner(RunsItsJob, ipw.VBox):
     """Stages (which blocks train, for how many steps), a rate per block and a seed; Train runs them with the
     lesson's meters drawn live."""
 
@@ -218,18 +218,3 @@ class StagePlanner(ipw.VBox):
                 "<th scope='col'>seed</th>"
                 "<th scope='col'>digits (new task)</th><th scope='col'>letters (old task)</th>"
                 f"{head}<th scope='col'>how it ended</th></tr>{rows}</table>")
-
-    def run(self, wait=True):
-        """Train the plan: here and now (``wait=True``, returns what ``planned`` found) or in the background."""
-        if wait:
-            self.runner.run_sync()
-            return self.result if self.runner.error is None else None
-        self.runner.start()
-        return None
-
-    def close(self):
-        """Stop a running job and wait for it, then close the widget."""
-        runner = getattr(self, "runner", None)
-        if runner is not None:
-            runner.close()
-        super().close()

@@ -15,12 +15,12 @@ import traitlets
 from ..engine import checks
 from ..figures import training as figs
 from ..labs import transfer as lab
-from .runner import BackgroundRunner
+from .runner import BackgroundRunner, RunsItsJob
 
 LABELS_RANGE, STEPS_RANGE = (5, 50), (10, 800)
 
 
-class TwoStartsLab(ipw.VBox):
+class TwoStartsLab(RunsItsJob, ipw.VBox):
     """Two starts (or three) on the same images, the same batches and the same budget: only the start differs."""
 
     display_name = "TwoStartsLab"
@@ -128,18 +128,3 @@ class TwoStartsLab(ipw.VBox):
                 "<th scope='col'>labels per digit</th><th scope='col'>steps</th><th scope='col'>seed</th>"
                 "<th scope='col'>training accuracy</th><th scope='col'>test accuracy</th>"
                 f"<th scope='col'>how it ended</th></tr>{rows}</table>")
-
-    def run(self, wait=True):
-        """Train the ticked starts: here and now (``wait=True``, returns ``{start: History}``) or in the background."""
-        if wait:
-            self.runner.run_sync()
-            return self.result if self.runner.error is None else None
-        self.runner.start()
-        return None
-
-    def close(self):
-        """Stop a running job and wait for it, then close the widget."""
-        runner = getattr(self, "runner", None)
-        if runner is not None:
-            runner.close()
-        super().close()
