@@ -1,5 +1,7 @@
 """TwoStartsLab (lesson 01), headless: validated traitlets, the claims' own runs, Stop and close."""
 
+import threading
+
 import ipywidgets as ipw
 import pytest
 
@@ -69,3 +71,15 @@ def test_stop_ends_the_run_in_progress_and_skips_the_rest():
     widget.close()  # stops the job and waits for it
     assert not widget.runner.running
     assert len(widget.runs) == 1 and widget.runs[0]["history"].status == "stopped"
+
+
+def test_the_bar_moves_as_soon_as_the_first_point_is_drawn():
+    # the evaluation at step 0 is the learner's first result: the bar says so before any training step
+    widget = TwoStartsLab(labels=5, steps=10, starts=("probe",))
+    calls = []
+    widget._job(lambda value, text="": calls.append((value, text)), threading.Event())
+    widget.close()
+    first_value, first_text = calls[0]
+    assert first_text.endswith("step 0 of 10") and first_value > 0
+    assert calls[-1][0] == pytest.approx(1.0)
+    assert [v for v, _ in calls] == sorted(v for v, _ in calls)

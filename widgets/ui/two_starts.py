@@ -99,7 +99,9 @@ class TwoStartsLab(RunsItsJob, ipw.VBox):
             drawn = [0]  # evaluations on the plot: redraw when one is added, not at every step
 
             def live(history, i=i, name=name, drawn=drawn):
-                progress((i + len(history.loss) / steps) / len(starts), f"{name}: step {len(history.loss)} of {steps}")
+                # the evaluation at step 0 is a unit of the work too: the bar moves when the first point is drawn
+                done = (len(history.loss) + 1) / (steps + 1)
+                progress((i + done) / len(starts), f"{name}: step {len(history.loss)} of {steps}")
                 if len(history.eval_steps) != drawn[0]:
                     drawn[0] = len(history.eval_steps)
                     figs.update_train_val(self.fig, {**finished, name: history}, held_out="test")
