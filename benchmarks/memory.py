@@ -13,7 +13,8 @@ presses every Start button a learner can press in it (Train, Find, Apply to a ru
   children's unique memory (USS), sampled every ``--interval`` seconds. 1 MB = 2**20 bytes.
 - **overhead MB**: the peak minus that of a baseline kernel that has only run
   ``import torch, torchvision, widgets`` (same threads). Goal: at most 400 MB, so that a lesson fits
-  Binder's guaranteed 1 GB with PyTorch's CPU-only build.
+  Binder's guaranteed 1 GB with PyTorch's CPU-only build. A lesson that runs a script in a process of its own
+  (the capstone) pays for a second import of torch: the line under the table says how much of its peak that is.
 - **seconds**: wall-clock time of the lesson's cells, top to bottom (kernel start-up not included), with ``N``
   CPU threads: ``OMP_NUM_THREADS``/``MKL_NUM_THREADS`` set to N and, on Linux, every thread of the kernel pinned to N
   cores (``sched_setaffinity``), so ``--threads 1`` is one core even on a bigger machine. Goal: 30 s on one
@@ -33,6 +34,7 @@ import contextlib
 import json
 import os
 import platform
+import subprocess
 import sys
 import tempfile
 import threading
@@ -121,16 +123,19 @@ class PeakSampler(threading.Thread):
         super().__init__(daemon=True)
         self.process, self.interval = psutil.Process(pid), interval
         self.peak, self._done = 0, threading.Event()
+        self.children_at_peak, self.children_bytes_at_peak = 0, 0  # child processes (a script the lesson runs)
 
     def sample(self):
         """Add one sample; returns the memory now (bytes)."""
-        total = 0
+        total, children = 0, []
         with contextlib.suppress(psutil.Error):
             total = self.process.memory_info().rss
             for child in self.process.children(recursive=True):
                 with contextlib.suppress(psutil.Error):
-                    total += child.memory_full_info().uss
-        self.peak = max(self.peak, total)
+                    children.append(child.memory_full_info().uss)
+        total += sum(children)
+        if total > self.peak:
+            self.peak, self.children_at_peak, self.children_bytes_at_peak = total, len(children), sum(children)
         return total
 
     def run(self):
@@ -142,6 +147,19 @@ class PeakSampler(threading.Thread):
         self._done.set()
         self.join()
         return max(self.peak, high_water_mark(self.process.pid) or 0)
+
+
+def child_python_bytes():
+    """What a second Python costs on its own once it has run ``BASELINE_CODE``: its unique memory (USS), as the
+    sampler counts a child. A lesson that runs a script in a process of its own pays this on top of its kernel."""
+    code = BASELINE_CODE + "; print('imported', flush=True); import sys; sys.stdin.read()"
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in (str(REPO), os.environ.get("PYTHONPATH")) if p))
+    with subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+                          env=env) as child:
+        child.stdout.readline()
+        uss = psutil.Process(child.pid).memory_full_info().uss
+        child.stdin.close()
+    return uss
 
 
 def cpu_seconds(process):
@@ -216,6 +234,8 @@ def run_in_fresh_kernel(nb, threads, interval=0.05, timeout=600, actions=False):
                 result["error"] = str(error).strip().splitlines()[-1][:300]
             finally:
                 result["peak_bytes"] = sampler.stop()
+                result["children_at_peak"] = sampler.children_at_peak if sampler.peak >= result["peak_bytes"] else 0
+                result["children_bytes_at_peak"] = sampler.children_bytes_at_peak if result["children_at_peak"] else 0
                 client.kc.stop_channels()
                 km.shutdown_kernel(now=False)
     return result
@@ -258,6 +278,7 @@ def main(argv=None):
             sys.exit(f"the baseline kernel failed: {baseline['error']}")
         report["baseline"][n] = baseline["peak_bytes"]
         print(f"baseline ({BASELINE_CODE}), {n} thread(s): {baseline['peak_bytes'] / MB:.0f} MB", flush=True)
+    report["child_python_bytes"] = child_python_bytes()
 
     for path in lesson_paths(args.lessons):
         runs = {}
@@ -313,6 +334,14 @@ def print_tables(report, threads):
         if 1 in runs and (runs[1].get("seconds") or 0) > ONE_CORE_GOAL_S:
             misses.append(f"{name}: {runs[1]['seconds']:.0f} s > {ONE_CORE_GOAL_S} s on one core")
         misses += [f"{name}: error with {n} thread(s): {r['error']}" for n, r in runs.items() if r["error"]]
+    for name, runs in report["lessons"].items():  # a peak that a script's own process shares: what is whose
+        run = max(runs.values(), key=lambda r: r["overhead_bytes"])
+        if run.get("children_at_peak"):
+            count, child = run["children_at_peak"], report["child_python_bytes"]
+            print(f"\n`{name}`: {count} child process(es) at its peak (a script the lesson runs), "
+                  f"{run['children_bytes_at_peak'] / MB:.0f} MB of it. A second Python that has only run "
+                  f"`{BASELINE_CODE}` holds {child / MB:.0f} MB of its own, so the lesson's work takes "
+                  f"{(run['overhead_bytes'] - count * child) / MB:.0f} MB above the two imports.")
     actions = [(name, a, r["threads"]) for name, runs in report["lessons"].items()
                for r in runs.values() for a in r["actions"]]
     if actions:
