@@ -61,3 +61,19 @@ def test_a_failed_run_started_by_a_press_gives_the_focus_back_too():
     runner.start_button.click()
     runner.wait(10)
     assert runner.sent[-1] == ("Train", FOCUS, False) and "no data" in runner.status.value
+
+
+def test_a_run_gives_freed_memory_back_before_it_starts_and_after_it_ends(monkeypatch):
+    # pages that earlier cells freed stay with the kernel until malloc_trim hands them back; a run's peak would
+    # stack on them (lesson 03: +142 MB over what its cells left)
+    import widgets.ui.runner as runner_module
+
+    events = []
+    monkeypatch.setattr(runner_module, "release_memory", lambda: events.append("release"))
+    runner = BackgroundRunner(lambda progress, stop: events.append("job"))
+    runner.run_sync()
+    assert events == ["release", "job", "release"]
+    events.clear()
+    runner = BackgroundRunner(lambda progress, stop: 1 / 0)  # a job that fails still gives its memory back
+    runner.run_sync()
+    assert events == ["release", "release"] and isinstance(runner.error, ZeroDivisionError)

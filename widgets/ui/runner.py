@@ -20,6 +20,7 @@ import traceback
 
 import ipywidgets as ipw
 
+from ..kit.measure import release_memory
 from .messages import ERROR, INFO, WARNING, friendly, message_html
 
 
@@ -70,6 +71,8 @@ class BackgroundRunner(ipw.HBox):
     def _run(self, job):
         self.result, self.error = None, None
         try:
+            # the pages earlier cells freed go back first: the run's peak then adds to what is in use, not to that
+            release_memory()
             result = job(self.progress, self._stop)
             self.result = result
             message = self.on_done(result) if self.on_done is not None else None
@@ -81,6 +84,7 @@ class BackgroundRunner(ipw.HBox):
             self.traceback = traceback.format_exc()
             self.say(friendly(error), colour=ERROR)
         finally:
+            release_memory()  # and the run's own, once it is over
             self.start_button.disabled = False
             self.stop_button.disabled = True
             if self._pressed:
