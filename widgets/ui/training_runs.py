@@ -9,6 +9,7 @@ from ..engine.freezing import freeze_exactly
 from ..kit.course import PRESETS, course_model, forgetting_meter, validation_task
 from ..labs.learning_rate import IMAGES_PER_DIGIT
 from .ownership import using
+from .runner import RunsItsJob
 
 
 def course_defaults(model, train, val, source):
@@ -74,9 +75,10 @@ def train_in_turn(settings, make_trainer, steps, progress, stop, say_which=False
     return runs
 
 
-class Runs:
-    """``run()``, ``show()`` and ``close()`` for a widget whose ``runner`` (a ``BackgroundRunner``) leaves its outcome
-    in ``result`` and whose ``_show(result)`` draws it (and returns the status line)."""
+class Runs(RunsItsJob):
+    """``run()`` and ``close()`` (from :class:`~widgets.ui.runner.RunsItsJob`) and ``show()`` for a widget whose
+    ``runner`` (a ``BackgroundRunner``) leaves its outcome in ``result`` and whose ``_show(result)`` draws it (and
+    returns the status line)."""
 
     def show(self, result):
         """Draw ``result`` (what ``run()`` returns, e.g. computed by an experiment with the widget's settings) without
@@ -84,19 +86,3 @@ class Runs:
         self.runner.say(self._show(result) or "")
         self.runner.bar.value = 1.0
         return result
-
-    def run(self, wait=True):
-        """Train now: in this thread with ``wait=True`` (returns the result, or None after an error shown in the
-        widget), else in the background (returns None)."""
-        if wait:
-            self.runner.run_sync()
-            return self.result if self.runner.error is None else None
-        self.runner.start()
-        return None
-
-    def close(self):
-        """Stop a running job and wait for it (what it restores is restored), then close the widget."""
-        runner = getattr(self, "runner", None)  # None when the constructor refused its arguments
-        if runner is not None:
-            runner.close()
-        super().close()
