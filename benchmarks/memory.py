@@ -149,11 +149,16 @@ class PeakSampler(threading.Thread):
         return max(self.peak, high_water_mark(self.process.pid) or 0)
 
 
+def repo_first_on_path():
+    """``$PYTHONPATH`` with this repository first: a kernel or a child Python imports this ``widgets``."""
+    return os.pathsep.join(p for p in (str(REPO), os.environ.get("PYTHONPATH")) if p)
+
+
 def child_python_bytes():
     """What a second Python costs on its own once it has run ``BASELINE_CODE``: its unique memory (USS), as the
     sampler counts a child. A lesson that runs a script in a process of its own pays this on top of its kernel."""
     code = BASELINE_CODE + "; print('imported', flush=True); import sys; sys.stdin.read()"
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in (str(REPO), os.environ.get("PYTHONPATH")) if p))
+    env = dict(os.environ, PYTHONPATH=repo_first_on_path())
     with subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
                           env=env) as child:
         child.stdout.readline()
@@ -192,7 +197,7 @@ def kernel_env(threads, progress_path):
         "OPENBLAS_NUM_THREADS": str(threads),
         "FTLAB_PROGRESS": str(progress_path),  # never the learner's own progress
         "KERAS_BACKEND": env.get("KERAS_BACKEND", "torch"),
-        "PYTHONPATH": os.pathsep.join(p for p in (str(REPO), env.get("PYTHONPATH")) if p),
+        "PYTHONPATH": repo_first_on_path(),
     })
     return env
 
