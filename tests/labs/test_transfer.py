@@ -60,3 +60,18 @@ def test_rates_are_tuned_on_validation_data(monkeypatch):
     scores = transfer.tune("scratch", grid=(1e-3, 1e-2), seeds=(0,), steps=3)
     assert set(scores) == {1e-3, 1e-2} and all(0 <= v <= 1 for v in scores.values())
     assert seen == ["Digits-M validation"] * 2
+
+
+def test_scratch_memorises_counts_95_of_100_training_images_as_95(monkeypatch):
+    # 95 of 100 right comes back from the float32 accuracy as 0.9499999880...; the claim counts images
+    from types import SimpleNamespace
+
+    import torch
+
+    ninety_five = (torch.arange(100) < 95).float().mean().item()
+    assert ninety_five < 0.95  # the trap this test is about
+    monkeypatch.setattr(transfer, "run", lambda *a, **k: SimpleNamespace(train_acc=ninety_five, target_acc=0.12))
+    assert transfer.scratch_memorises(seeds=[0]).holds
+    ninety_four = (torch.arange(100) < 94).float().mean().item()
+    monkeypatch.setattr(transfer, "run", lambda *a, **k: SimpleNamespace(train_acc=ninety_four, target_acc=0.12))
+    assert not transfer.scratch_memorises(seeds=[0]).holds

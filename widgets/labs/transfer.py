@@ -242,13 +242,19 @@ def starts(seeds=SEEDS):
     return evidence(all(g > 0.25 for g in lead), seeds, summary, scratch=scratch, finetune=finetune, lead=lead)
 
 
+#: 10 labels per digit, 10 digits
+TRAIN_IMAGES_AT_10 = 100
+
+
 def scratch_memorises(seeds=SEEDS):
     """From scratch, the model fits its 100 training images (at least 95%) while its test accuracy stays under 25%."""
     train_acc = [run("scratch", 10, seed).train_acc for seed in seeds]
     test_acc = accuracies("scratch", 10, seeds)
     summary = (f"from scratch, 10 labels per digit: training accuracy {pct(train_acc)}, test accuracy "
                f"{pct(test_acc)} ({len(seeds)} seeds)")
-    holds = all(t >= 0.95 for t in train_acc) and all(a < 0.25 for a in test_acc)
+    # counted in images: 95 of 100 right is 0.9499999 as the float32 accuracy gives it
+    right = [round(t * TRAIN_IMAGES_AT_10) for t in train_acc]
+    holds = all(r >= 95 for r in right) and all(a < 0.25 for a in test_acc)
     return evidence(holds, seeds, summary, train_acc=train_acc, test_acc=test_acc)
 
 
