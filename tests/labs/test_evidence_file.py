@@ -148,7 +148,7 @@ def test_a_statement_that_gives_its_count_of_evaluation_seeds_is_judged_by_it():
     record = {"holds": False, "every_seed": False, "seeds": list(range(1000, 1010))}
     assert evidence_file.judge(entry, {**record, "held": 8})["ok"]
     assert not evidence_file.judge(entry, {**record, "held": 7})["ok"]
-    twenty = {**record, "seeds": list(range(2000, 2020))}  # another range: the same share
+    twenty = {**record, "seeds": list(range(2000, 2020))}  # another count of them: the same share
     assert evidence_file.judge(entry, {**twenty, "held": 16})["ok"]
     assert not evidence_file.judge(entry, {**twenty, "held": 15})["ok"]
     design = {**record, "seeds": [0, 1, 2], "held": 2}  # on the design seeds, the experiment's verdict decides
@@ -158,3 +158,26 @@ def test_a_statement_that_gives_its_count_of_evaluation_seeds_is_judged_by_it():
     control = {**entry, "control": {"statement": "Without it, it loses on 9 of 10 evaluation seeds."}}
     both = evidence_file.judge(control, {**record, "held": 8, "control": {**record, "held": 9}})
     assert both["ok"] and both["control"]["ok"]
+
+
+def test_on_another_range_a_stated_count_is_a_rate_that_few_held_seeds_can_refute():
+    entry = {"statement": "The head wins on every design seed and on 8 of 10 evaluation seeds.", "seeds": [0, 1, 2],
+             "evaluation_seeds": list(range(1000, 1010))}
+    other = {"holds": False, "every_seed": False, "seeds": list(range(2000, 2010))}
+    # 8 of 10 per seed: 6 or fewer of 10 happen 12% of the time, 5 or fewer 3.3%, 4 or fewer 0.6%
+    assert evidence_file.judge(entry, {**other, "held": 6})["ok"]
+    assert not evidence_file.judge(entry, {**other, "held": 5})["ok"]
+    assert not evidence_file.judge(entry, {**other, "held": 4})["ok"]
+    on_its_own = {**other, "seeds": list(range(1000, 1010))}  # where the count was written: the count itself
+    assert evidence_file.judge(entry, {**on_its_own, "held": 8})["ok"]
+    assert not evidence_file.judge(entry, {**on_its_own, "held": 7})["ok"]
+    every = {**entry, "statement": "The head wins on every design seed and on 10 of 10 evaluation seeds."}
+    assert evidence_file.judge(every, {**other, "held": 10})["ok"]
+    assert not evidence_file.judge(every, {**other, "held": 9})["ok"]  # a rate of 1 allows no miss
+
+
+def test_binomial_cdf_matches_the_counts():
+    assert evidence_file.binomial_cdf(10, 10, 0.3) == pytest.approx(1.0)
+    assert evidence_file.binomial_cdf(0, 3, 0.5) == pytest.approx(1 / 8)
+    assert evidence_file.binomial_cdf(4, 10, 0.8) == pytest.approx(0.00637, abs=1e-5)
+    assert evidence_file.binomial_cdf(9, 10, 1.0) == 0

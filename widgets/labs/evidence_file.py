@@ -165,17 +165,30 @@ def stamp(record, entry):
 
 #: a statement that gives its own count of evaluation seeds ("... on 8 of 10 evaluation seeds") is judged by it
 STATED_COUNT = re.compile(r"on (?:only )?(\d+) of (\d+) evaluation seeds")
+#: on a range other than the one a count was written on, fewer held only when chance makes so few this unlikely
+TOO_FEW = 0.05
+
+
+def binomial_cdf(k, n, p):
+    """The chance of at most ``k`` successes in ``n`` tries that each succeed with chance ``p``."""
+    return sum(math.comb(n, i) * p**i * (1 - p) ** (n - i) for i in range(k + 1))
 
 
 def judge(entry, record):
     """``record`` (from :func:`widgets.labs.ledger.measure`) with ``ok`` as the entry's words decide it, and its
-    control's: the experiment's verdict (and every seed where the statement says "every seed"), or, off the design
-    seeds, for a statement that says "on N of M evaluation seeds": at least that share of the seeds held."""
+    control's: the experiment's verdict (and every seed where the statement says "every seed"), or, for a statement
+    that says "on N of M evaluation seeds": on its evaluation seeds, at least N of M held (that share, for another
+    count of them); on another range of seeds, a count that share makes likely: the claim fails when, were the
+    chance of holding N/M per seed, so few seeds or fewer would hold less than one time in 20 (8 of 10 stated: 6 of
+    10 is consistent, 4 is not; 10 of 10 stated: every seed must hold)."""
     def verdict(statement, part):
         stated = STATED_COUNT.search(statement)
-        if stated and list(part["seeds"]) != list(entry["seeds"]) and part.get("held") is not None:
+        seeds = list(part["seeds"])
+        if stated and seeds != list(entry["seeds"]) and part.get("held") is not None:
             share = int(stated.group(1)) / int(stated.group(2))
-            return part["held"] >= math.ceil(share * len(part["seeds"]) - 1e-9)
+            if seeds == list(entry.get("evaluation_seeds") or seeds):
+                return part["held"] >= math.ceil(share * len(seeds) - 1e-9)
+            return binomial_cdf(part["held"], len(seeds), share) >= TOO_FEW
         return ledger.holds_as_worded(part)
 
     judged = {**record, "ok": verdict(entry["statement"], record)}
