@@ -5,6 +5,7 @@ import torch
 from tasks import easy_task
 
 from widgets import CourseCNN
+from widgets.engine import stacked
 from widgets.engine.checks import TrainingError
 from widgets.engine.finder import lr_range_test
 from widgets.engine.freezing import snapshot
@@ -130,7 +131,12 @@ def test_range_test_refuses_a_backwards_range():
 # ---- sweeps ------------------------------------------------------------------------------------------
 
 
-def test_all_at_once_matches_one_after_another_and_leaves_the_model_alone():
+@pytest.mark.parametrize("fused", [True, False], ids=["fused Adam", "Adam written out"])
+def test_all_at_once_matches_one_after_another_and_leaves_the_model_alone(fused, monkeypatch):
+    # the wide head steps with PyTorch's fused Adam where it has one, with Adam written out where it has not
+    if fused and tuple(int(n) for n in torch.__version__.split(".")[:2]) >= (2, 4):
+        assert stacked.has_fused_adam(torch.device("cpu"))  # a CPU kernel since PyTorch 2.4: this test uses it
+    monkeypatch.setattr(stacked, "has_fused_adam", lambda device, found=stacked.has_fused_adam: fused and found(device))
     model = small_model()
     before = {k: v.clone() for k, v in model.state_dict().items()}
     lrs = [1e-3, 1e-2, 1e-1, 10.0]

@@ -78,12 +78,23 @@ def vmap_steps(rest, params, buffers, trainable, rates):
     return step_fn, restart, lambda: None, predict
 
 
+def has_fused_adam(device):
+    """True when this PyTorch has a fused Adam kernel for ``device`` (a CPU one since PyTorch 2.4)."""
+    try:
+        p, g = torch.zeros(1, device=device), torch.ones(1, device=device)
+        torch._fused_adam_([p], [g], [torch.zeros_like(p)], [torch.zeros_like(p)], [], [torch.ones((), device=device)],
+                           lr=1.0, beta1=0.9, beta2=0.999, weight_decay=0.0, eps=1e-8, amsgrad=False, maximize=False)
+    except (AttributeError, NotImplementedError, RuntimeError):
+        return False
+    return True
+
+
 def wide_head_steps(rest, wide, params, rates, betas=(0.9, 0.999), eps=1e-8):
     """K linear heads on the same input are ONE wide linear layer with K x classes outputs: one matrix product
     per step instead of K, the gradient written out (no autograd), and one Adam update (PyTorch's fused Adam kernel
-    at rate 1, each copy's rows then scaled by its own rate). Same numbers as K separate runs with
-    ``torch.optim.Adam``, in about fifteen tensor operations per step: for a small head, per-operation overhead is
-    where the time goes."""
+    at rate 1, each copy's rows then scaled by its own rate; written out with ``torch._foreach_*`` where there is
+    no fused kernel). Same numbers as K separate runs with ``torch.optim.Adam``, in about fifteen tensor operations
+    per step: for a small head, per-operation overhead is where the time goes."""
     before, name = wide
     weight, bias = params[f"{name}.weight"], params[f"{name}.bias"]  # (K, C, D), (K, C)
     K, C, D = weight.shape
@@ -92,14 +103,32 @@ def wide_head_steps(rest, wide, params, rates, betas=(0.9, 0.999), eps=1e-8):
     tensors = [W, b]
     m = [torch.zeros_like(t) for t in tensors]
     v = [torch.zeros_like(t) for t in tensors]
-    # Adam's step for rate 1, written into `update` by PyTorch's fused kernel (one call for both tensors);
-    # each row is then scaled by its copy's own rate. Same numbers as torch.optim.Adam at that rate.
+    # the fused kernel's Adam step at rate 1 goes into `update`; each row is then scaled by its copy's own rate
     update = [torch.zeros_like(t) for t in tensors]
     steps_taken = [torch.zeros((), dtype=torch.float32, device=t.device) for t in tensors]
     row_rates = rates.repeat_interleave(C)  # a diverged copy gets rate 0 (see restart)
     per_tensor_rates = [row_rates[:, None], row_rates]
     b1, b2 = betas
     minus_one = {}
+
+    def fused_update(grads, step):
+        torch._foreach_zero_(update)
+        torch._foreach_add_(steps_taken, 1)  # torch.optim.Adam counts the step before its fused kernel too
+        torch._fused_adam_(update, grads, m, v, [], steps_taken, lr=1.0, beta1=b1, beta2=b2, weight_decay=0.0,
+                           eps=eps, amsgrad=False, maximize=False)
+        torch._foreach_addcmul_(tensors, update, per_tensor_rates)
+
+    def written_out_update(grads, step):  # where this PyTorch has no fused Adam for the device (CPU before 2.4)
+        torch._foreach_lerp_(m, grads, 1 - b1)
+        torch._foreach_mul_(v, b2)
+        torch._foreach_addcmul_(v, grads, grads, value=1 - b2)
+        denom = torch._foreach_sqrt(v)
+        torch._foreach_div_(denom, math.sqrt(1 - b2**step))
+        torch._foreach_add_(denom, eps)
+        scale = row_rates / (1 - b1**step)
+        torch._foreach_addcdiv_(tensors, torch._foreach_mul(m, [scale[:, None], scale]), denom, value=-1)
+
+    adam_update = fused_update if has_fused_adam(W.device) else written_out_update
 
     @torch.no_grad()
     def step_fn(x, y, step, alive):
@@ -114,11 +143,7 @@ def wide_head_steps(rest, wide, params, rates, betas=(0.9, 0.999), eps=1e-8):
             minus_one[len(targets)] = torch.full((len(targets), 1), -1.0, dtype=log_p.dtype, device=log_p.device)
         g_logits = log_p.exp_().scatter_add_(1, targets, minus_one[len(targets)]).div_(len(h)).view(len(h), K * C)
         grads = [g_logits.T @ h, g_logits.sum(0)]
-        torch._foreach_zero_(update)
-        torch._foreach_add_(steps_taken, 1)  # torch.optim.Adam counts the step before its fused kernel too
-        torch._fused_adam_(update, grads, m, v, [], steps_taken, lr=1.0, beta1=b1, beta2=b2, weight_decay=0.0,
-                           eps=eps, amsgrad=False, maximize=False)
-        torch._foreach_addcmul_(tensors, update, per_tensor_rates)
+        adam_update(grads, step)
         return per_model
 
     def restart(i, start):
