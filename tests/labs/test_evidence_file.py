@@ -181,3 +181,13 @@ def test_binomial_cdf_matches_the_counts():
     assert evidence_file.binomial_cdf(0, 3, 0.5) == pytest.approx(1 / 8)
     assert evidence_file.binomial_cdf(4, 10, 0.8) == pytest.approx(0.00637, abs=1e-5)
     assert evidence_file.binomial_cdf(9, 10, 1.0) == 0
+
+
+def test_a_seed_label_writes_each_run_of_seeds_as_a_range():
+    from widgets.labs import ledger
+
+    assert ledger.seeds_label([0, 1, 2]) == "0-2"
+    twenty = [*range(1000, 1010), *range(2000, 2010)]
+    assert ledger.seeds_label(twenty) == "1000-1009, 2000-2009"
+    assert ledger.parse_seeds(ledger.seeds_label(twenty)) == tuple(twenty)  # FTLAB_CLAIM_SEEDS reads it back
+    assert ledger.seeds_label([5, 7]) == "5, 7" and ledger.seeds_label([1, 2, 5, 6, 7]) == "1, 2, 5-7"

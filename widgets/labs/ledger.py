@@ -96,10 +96,15 @@ def parse_seeds(text):
 
 
 def seeds_label(seeds):
-    seeds = tuple(seeds)
-    if len(seeds) > 2 and seeds == tuple(range(seeds[0], seeds[0] + len(seeds))):
-        return f"{seeds[0]}-{seeds[-1]}"
-    return ", ".join(map(str, seeds))
+    """``(0, 1, 2)`` -> ``"0-2"``; ``(1000, ..., 1009, 2000, ..., 2009)`` -> ``"1000-1009, 2000-2009"``; ``(5, 7)``
+    -> ``"5, 7"``: each run of three or more consecutive seeds as a range."""
+    runs = []
+    for seed in seeds:
+        if runs and seed == runs[-1][-1] + 1:
+            runs[-1].append(seed)
+        else:
+            runs.append([seed])
+    return ", ".join(f"{run[0]}-{run[-1]}" if len(run) > 2 else ", ".join(map(str, run)) for run in runs)
 
 
 def design_seeds(entry):
