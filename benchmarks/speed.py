@@ -93,13 +93,13 @@ def measure_cache(model, train, test, steps, repeats):
     def bare_loop_on_cache():
         # The least any loop on cached features can take: the same cache build, then nothing but the step itself
         # (head forward, loss, backward, fused Adam) on the same batches. No Trainer, no history, no hooks.
-        m = frozen_backbone(model)
+        m = frozen_backbone(model).to(DEVICE)  # where the Trainer runs, so that the two times compare
         feats = fast_predict(m[:-1], train.tensors()[0])
-        head, y = m.head.train(), train.labels
+        head, y = m.head.train(), train.labels.to(DEVICE)
         optimizer = make_optimizer("adam", [{"params": list(head.parameters()), "lr": 1e-2}], {})
         batches = BatchOrder(len(y), 32, seed=0)
         for _ in range(steps):
-            idx = batches.next()
+            idx = batches.next().to(DEVICE)
             loss = F.cross_entropy(head(feats[idx]), y[idx])
             loss.item()  # a loop reads its loss (the Trainer records it): one sync per step, as there
             optimizer.zero_grad(set_to_none=True)
