@@ -232,7 +232,6 @@ def test_course_model_script_trains_on_an_exported_image_folder(tmp_path, run_re
     assert trainable == {n for n, _ in ns["model"].named_parameters() if n.startswith(("conv3.", "head."))}
 
 
-@pytest.mark.slow  # a Python of its own: importing torch there takes seconds
 def test_run_script_trains_the_course_model_in_a_process_of_its_own_and_saves_its_best_model(tmp_path):
     from torchvision import datasets, transforms
 

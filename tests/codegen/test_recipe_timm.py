@@ -103,7 +103,6 @@ def test_the_course_vit_script_trains_its_last_block_and_final_norm_with_the_hea
     assert "model = widgets.load_course_vit()" in recipe_code(Recipe(model="course_vit"))
 
 
-@pytest.mark.slow  # a Python of its own: importing torch and timm there takes seconds
 def test_the_timm_script_runs_as_a_learner_runs_it_and_saves_its_best_model(digits):
     from torchvision import datasets
 
