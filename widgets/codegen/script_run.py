@@ -162,7 +162,7 @@ def _exit_code(exit):
 
 def _run_as_main(path, workdir, env, output_fd):
     """In the copy: become ``python path`` (output to ``output_fd``, in ``workdir``), run it, and end the process."""
-    code = 1
+    code, interrupted = 1, False
     try:
         os.dup2(output_fd, 1)
         os.dup2(output_fd, 2)
@@ -195,10 +195,7 @@ def _run_as_main(path, workdir, env, output_fd):
             while frames is not None and frames.tb_frame.f_code.co_filename != str(path):
                 frames = frames.tb_next
             traceback.print_exception(type(error), error, frames)
-            if isinstance(error, KeyboardInterrupt):  # Python ends by the signal itself: exit code -2, not 1
-                sys.stderr.flush()
-                signal.signal(signal.SIGINT, signal.SIG_DFL)
-                os.kill(os.getpid(), signal.SIGINT)
+            interrupted = isinstance(error, KeyboardInterrupt)
     except BaseException:  # the copy could not become the script (its folder is gone): say why, as Python would
         traceback.print_exc()
     finally:
@@ -208,6 +205,9 @@ def _run_as_main(path, workdir, env, output_fd):
                 stream.flush()
             except Exception:  # noqa: BLE001, S110 (a broken pipe: nothing left to say it to)
                 pass
+        if interrupted:  # Python ends an interrupted script by the signal itself: exit code -2, not 1
+            signal.signal(signal.SIGINT, signal.SIG_DFL)
+            os.kill(os.getpid(), signal.SIGINT)
         os._exit(code)
 
 
