@@ -59,8 +59,8 @@ check: setup lint
 	$(BIN)/python -m pytest -q -m "not slow" $(PYTEST_ARGS)
 
 # Every claim on its design seeds AND its evaluation seeds (1000-1009; for five claims 2000-2009 too, for five more
-# 2000-2009 and 3000-3009), written to course/evidence.json; about an hour on an idle 2-core machine, so `make test`
-# measures the design seeds only. FTLAB_CLAIM_SEEDS=4000-4009 picks another evaluation range.
+# 2000-2009 and 3000-3009, for one more 2000-2009 to 4000-4009), written to course/evidence.json; about an hour on an
+# idle 2-core machine, so `make test` measures the design seeds only. FTLAB_CLAIM_SEEDS=5000-5009 picks another range.
 evidence: setup
 	FTLAB_EVALUATION=1 $(BIN)/python -m pytest -p no:randomly -m claims tests/labs/test_claims_ledger.py
 
