@@ -10,7 +10,10 @@ imports torch and torchvision again, about 370 MB of its own, while a copy share
 and pays only for what the script changes. The copy is made to look like a new Python to the script: it runs as
 ``__main__`` with its own ``sys.argv``, folder and output, its random generators (torch's, numpy's, Python's)
 start from fresh seeds as a new Python's do, and it ends with the exit code Python gives
-(tests/codegen/test_script_run.py runs each test both ways). Three rules keep the copy safe:
+(tests/codegen/test_script_run.py runs each test both ways). It ends as ``multiprocessing``'s copies end, without
+running exit handlers (``atexit``): none of the kernel's, and none the script registers either.
+
+Three rules keep the copy safe:
 
 - it is made from a new thread: torch's OpenMP threads belong to the thread that started them, and a copy of
   that thread would wait for threads the copy does not have;
@@ -21,7 +24,6 @@ start from fresh seeds as a new Python's do, and it ends with the exit code Pyth
 Where a rule says no, and on macOS and Windows, the script runs in a new Python.
 """
 
-import atexit
 import contextlib
 import gc
 import json
@@ -184,7 +186,6 @@ def _run_as_main(path, workdir, env, output_fd):
             if name in sys.modules:
                 getattr(sys.modules[name], fresh_seed)()
         gc.freeze()  # a collection writes to every object it visits, and a page written is no longer shared
-        atexit._clear()  # the kernel's exit handlers are the kernel's; the script's own run when it ends
         try:
             runpy.run_path(str(path), run_name="__main__")
             code = 0
@@ -199,7 +200,6 @@ def _run_as_main(path, workdir, env, output_fd):
     except BaseException:  # the copy could not become the script (its folder is gone): say why, as Python would
         traceback.print_exc()
     finally:
-        atexit._run_exitfuncs()
         for stream in (sys.stdout, sys.stderr):
             try:
                 stream.flush()
