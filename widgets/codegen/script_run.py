@@ -39,10 +39,10 @@ import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
-#: the folder this ``widgets`` package was imported from: first on the script's path, so that the course model's
-#: ``import widgets`` finds the same package as the kernel's
-_PACKAGE_ROOT = Path(__file__).resolve().parents[2]
+#: this ``widgets`` package, and the folder it was imported from: first on the script's path, so that the course
+#: model's ``import widgets`` finds the same package as the kernel's
 _WIDGETS = Path(__file__).resolve().parents[1]
+_PACKAGE_ROOT = _WIDGETS.parent
 _TRACEBACK = "Traceback (most recent call last):"
 
 
@@ -139,7 +139,9 @@ def _busy_elsewhere():
     roots = (str(_WIDGETS),) + ((str(Path(torch.__file__).parent),) if torch is not None else ())
     me = threading.get_ident()
     for ident, frame in sys._current_frames().items():
-        while ident != me and frame is not None:
+        if ident == me:
+            continue
+        while frame is not None:
             if frame.f_code.co_filename.startswith(roots):
                 return True
             frame = frame.f_back
